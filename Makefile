@@ -1,0 +1,184 @@
+# Mote: one non-recursive Makefile for the kernel, the apps, the test guests and the host tests.
+#
+#   make                 build build/mote-$(APP) (default APP=hello) and its xl config
+#   make APP=name        pick another app from app/
+#   make run             boot the app in nested Xen and stream its console
+#   make test            host unit tests, then every boot test in one nested boot
+#   make deps            install the Debian packages that all of this needs
+#
+# Every object lands under build/. Xen's public headers come from Debian's libxen-dev
+# (XEN_INCLUDE); build/include/xen is only a symlink to them, so that `#include <xen/...>`
+# works without letting the rest of /usr/include (glibc) into a freestanding build.
+
+APP         ?= hello
+BUILD       ?= build
+XEN_INCLUDE ?= /usr/include/xen
+MEMORY      ?= 32
+
+# `make V=1` shows every command; by default each step prints one short line.
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-7s %s\n'
+endif
+
+CC      := gcc
+LD      := ld
+OBJCOPY := objcopy
+OBJDUMP := objdump
+NM      := nm
+STRIP   := strip
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+# Kernel flags. -D_LIBC_LIMITS_H_ stops gcc's freestanding <limits.h> from looking for a libc
+# one (it would #include_next a header that -nostdinc hides). -mgeneral-regs-only: Mote never saves FPU/SSE state, so the compiler must not
+# use those registers behind our back. -fno-omit-frame-pointer: the crash report walks the
+# chain of saved rbp values.
+KERNEL_CFLAGS := -std=gnu11 -O2 -g \
+	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -D_LIBC_LIMITS_H_ \
+	-I. -I$(BUILD)/include \
+	-D__XEN_INTERFACE_VERSION__=0x00040e00 \
+	-m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-pic -fno-pie -fno-stack-protector -fno-common \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-ffunction-sections -fdata-sections
+KERNEL_ASFLAGS := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(KERNEL_CFLAGS)) -D__ASSEMBLY__
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-sections \
+	-T arch/x86_64/kernel.ld
+
+# Host flags, for unit tests and hosted tools. Same warnings, normal libc.
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DMOTE_HOST=1
+CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
+
+# ---------------------------------------------------------------------------------------------
+# Kernel sources. Each module is one .c (and one .h). Generic code never includes x86 detail;
+# it calls the arch_*() hooks declared in kernel/arch.h.
+
+ARCH_SRCS := $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S)
+XEN_SRCS  := $(wildcard xen/*.c)
+LIB_SRCS  := $(wildcard lib/*.c)
+CORE_SRCS := $(wildcard kernel/*.c)
+KERNEL_SRCS := $(ARCH_SRCS) $(XEN_SRCS) $(LIB_SRCS) $(CORE_SRCS)
+
+obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
+KERNEL_OBJS := $(call obj,$(KERNEL_SRCS))
+
+# An image is the kernel objects plus one app (app/<name>/*.c) or one test guest
+# (test/guest/<name>.c). The list of what to build is derived from the tree.
+APPS        := $(notdir $(wildcard app/*))
+TEST_GUESTS := $(filter-out testlib,$(basename $(notdir $(wildcard test/guest/*.c))))
+APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c))
+
+IMAGE := $(BUILD)/mote-$(APP)
+
+.PHONY: all deps run test unit boot-test images test-images clean
+.DEFAULT_GOAL := all
+
+all: $(IMAGE) $(IMAGE).cfg
+	@printf '  SIZE    %s: %s bytes stripped\n' $(IMAGE) $$(stat -c %s $(IMAGE))
+
+deps:
+	scripts/deps.sh
+
+$(BUILD)/include/xen:
+	@mkdir -p $(dir $@)
+	@test -f $(XEN_INCLUDE)/xen.h || { echo "Xen headers not found in $(XEN_INCLUDE): run 'make deps' (libxen-dev)"; exit 1; }
+	ln -sfn $(XEN_INCLUDE) $@
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(quiet) AS $<
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
+
+# Linking is done twice so that the image carries its own symbol table for crash reports.
+# Pass 1 links with an empty table; scripts/gensyms.sh turns pass 1's text symbols into a table;
+# pass 2 links it in. The table sits after .text and .rodata, so no function moves between the
+# passes; the cmp below proves it.
+#   $(1) = image name (mote-hello), $(2) = app/test objects
+define IMAGE_RULES
+$(BUILD)/$(1).pass1: $(KERNEL_OBJS) $(2) $(BUILD)/obj/syms-empty.o arch/x86_64/kernel.ld
+	$(quiet) LD $$@
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $$@ $(KERNEL_OBJS) $(2) $(BUILD)/obj/syms-empty.o
+
+$(BUILD)/$(1).syms.S: $(BUILD)/$(1).pass1 scripts/gensyms.sh
+	$(quiet) SYMS $$@
+	$(Q)scripts/gensyms.sh $(NM) $$< > $$@
+
+$(BUILD)/$(1).syms.o: $(BUILD)/$(1).syms.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $$< -o $$@
+
+$(BUILD)/$(1).elf: $(BUILD)/$(1).pass1 $(BUILD)/$(1).syms.o
+	$(quiet) LD $$@
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $$@ $(KERNEL_OBJS) $(2) $(BUILD)/$(1).syms.o
+	@$(NM) -n $(BUILD)/$(1).pass1 | grep -i ' t ' > $$@.text1
+	@$(NM) -n $$@ | grep -i ' t ' > $$@.text2
+	@cmp -s $$@.text1 $$@.text2 || { echo "symbol table pass moved text"; exit 1; }
+	@rm -f $$@.text1 $$@.text2
+
+$(BUILD)/$(1): $(BUILD)/$(1).elf
+	$(quiet) STRIP $$@
+	$(Q)$(STRIP) -o $$@ $$<
+	$(Q)$(NM) -n $$< > $(BUILD)/$(1).sym
+	$(Q)$(OBJDUMP) -d -S --no-show-raw-insn $$< > $(BUILD)/$(1).asm
+endef
+
+$(foreach a,$(APPS),$(eval $(call IMAGE_RULES,mote-$(a),$(call APP_OBJS,$(a)))))
+$(foreach t,$(TEST_GUESTS),$(eval $(call IMAGE_RULES,test-$(t),$(call obj,test/guest/$(t).c) $(call obj,test/guest/testlib.c))))
+
+$(BUILD)/obj/syms-empty.o: scripts/gensyms.sh | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(Q)scripts/gensyms.sh --empty > $(BUILD)/obj/syms-empty.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/obj/syms-empty.S -o $@
+
+# The xl config for a real Xen host: `xl create build/mote-hello.cfg`.
+$(BUILD)/mote-%.cfg: scripts/mkcfg.sh
+	$(quiet) CFG $@
+	$(Q)scripts/mkcfg.sh $(abspath $(BUILD)/mote-$*) $* $(MEMORY) > $@
+
+images: $(foreach a,$(APPS),$(BUILD)/mote-$(a) $(BUILD)/mote-$(a).cfg)
+test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t))
+
+# ---------------------------------------------------------------------------------------------
+# Host unit tests (Check). Library code is compiled for the host with its public names renamed
+# (test/unit/host.h), so that it never interposes on glibc's own memcpy or snprintf.
+
+UNIT_SRCS  := $(wildcard test/unit/*.c)
+UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c
+UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(quiet) HOSTCC $<
+	$(Q)$(CC) $(HOST_CFLAGS) -include test/unit/host.h -MMD -MP -c $< -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJS)
+	$(quiet) HOSTLD $@
+	$(Q)$(CC) -o $@ $^ $(CHECK_LIBS)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+# ---------------------------------------------------------------------------------------------
+# Boot tests: every test/boot/*.test in one nested-Xen boot (scripts/boot-test.sh).
+
+boot-test: images test-images
+	scripts/boot-test.sh
+
+test: unit boot-test
+
+run: deps $(IMAGE) $(IMAGE).cfg
+	scripts/run.sh $(IMAGE) $(CMDLINE)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
