@@ -23,13 +23,21 @@ uint64_t arch_read_tsc(void);
 /* A hint to the CPU that we are spinning (x86 `pause`). */
 void arch_cpu_relax(void);
 
-/* The caller's frame pointer, where a backtrace starts. */
-uintptr_t arch_frame_pointer(void);
-
 /* Print the registers of `frame`, then a symbolized backtrace from it. */
 void arch_dump_frame(const struct trap_frame *frame);
 
 /* Print a symbolized backtrace that starts at frame pointer `fp`. */
 void arch_backtrace(uintptr_t fp);
+
+/*
+ * Threads. arch_switch_stack saves the running thread's registers on its stack, stores its
+ * stack pointer in *save_sp, and resumes the thread whose stack pointer is new_sp.
+ * arch_thread_stack_init prepares a new stack so that the first switch to it calls `start`.
+ */
+void arch_switch_stack(uintptr_t *save_sp, uintptr_t new_sp);
+uintptr_t arch_thread_stack_init(void *stack, size_t size, void (*start)(void));
+
+/* The frame pointer saved in a switched-out thread's stack, for its backtrace. */
+uintptr_t arch_thread_frame_pointer(uintptr_t saved_sp);
 
 #endif

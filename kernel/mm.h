@@ -37,6 +37,9 @@ int mm_init(const start_info_t *start_info);
 void *mm_map_frames(const uint64_t *mfns, size_t count, unsigned int flags);
 void mm_unmap_frames(void *va, size_t count);
 
+/* Unmap one page of the linear map, or map it back: the guard page under a thread's stack. */
+void mm_set_guard_page(void *page, bool guard);
+
 /* Whether reading `va` is safe: used by the crash report to walk stacks it cannot trust. */
 bool mm_address_is_mapped(const void *va);
 

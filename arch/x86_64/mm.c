@@ -388,6 +388,12 @@ int mm_init(const start_info_t *si)
 	return 0;
 }
 
+void mm_set_guard_page(void *page, bool guard)
+{
+	assert(IS_ALIGNED((uintptr_t)page, PAGE_SIZE));
+	set_page_mapping(page, guard ? 0 : linear_entry(virt_to_pfn(page)));
+}
+
 bool mm_address_is_mapped(const void *va)
 {
 	/* Before mm_init only the image is known to be there. */

@@ -11,7 +11,8 @@ int app_main(int argc, char **argv)
 {
 	static const uint64_t sleeps[] = { 1 * NSEC_PER_MSEC, 10 * NSEC_PER_MSEC,
 					   50 * NSEC_PER_MSEC, 200 * NSEC_PER_MSEC };
-	uint64_t last = time_now(), backwards = 0, timer_before, blocks_before;
+	uint64_t last = time_now(), backwards = 0, timer_before;
+	struct sched_stats before, after;
 	struct wall_time wall;
 
 	(void)argc;
@@ -31,7 +32,7 @@ int app_main(int argc, char **argv)
 	printf("wall clock: %lu.%09u s since 1970\n", (unsigned long)wall.seconds, wall.nanoseconds);
 
 	timer_before = time_timer_events();
-	blocks_before = sched_blocks();
+	sched_stats(&before);
 	for (unsigned int i = 0; i < sizeof(sleeps) / sizeof(sleeps[0]); i++) {
 		uint64_t start = time_now(), slept;
 
@@ -42,11 +43,12 @@ int app_main(int argc, char **argv)
 		TEST_CHECK(slept >= sleeps[i], "sleep of %lu ns returned after %lu ns",
 			   (unsigned long)sleeps[i], (unsigned long)slept);
 	}
+	sched_stats(&after);
 	printf("timer events: %lu, blocks in Xen: %lu\n",
 	       (unsigned long)(time_timer_events() - timer_before),
-	       (unsigned long)(sched_blocks() - blocks_before));
+	       (unsigned long)(after.blocks - before.blocks));
 	TEST_CHECK(time_timer_events() - timer_before >= 4, "only %lu timer events for 4 sleeps",
 		   (unsigned long)(time_timer_events() - timer_before));
-	TEST_CHECK(sched_blocks() - blocks_before >= 4, "sleeping did not block the vCPU");
+	TEST_CHECK(after.blocks - before.blocks >= 4, "sleeping did not block the vCPU");
 	test_finish_checked();
 }
