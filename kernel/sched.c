@@ -8,22 +8,20 @@
  * makes a wake-up impossible to lose: there is nothing to forget to wake.
  *
  * The classic race -- check a condition, find it false, sleep, while the event that made it
- * true arrived in between -- is closed by Xen's SCHEDOP_block (public/sched.h): it unblocks
- * upcalls and blocks the vCPU as one step, and returns at once if an event is pending. So the
- * scheduler blocks upcalls, checks every condition, and only then blocks: any event after the
- * check is pending, not lost. An idle Mote sits in SCHEDOP_block and uses no CPU.
+ * true arrived in between -- is closed by the platform's idle (kernel/platform.h; on Xen,
+ * SCHEDOP_block): it lets events in and sleeps as one step, and returns at once if an event
+ * is pending. So the scheduler holds events back, checks every condition, and only then
+ * idles: any event after the check is pending, not lost. An idle Mote sits in SCHEDOP_block
+ * and uses no CPU.
  */
 #include <stdint.h>
 #include <stdbool.h>
-#include <xen/sched.h>
 #include "kernel/sched.h"
 #include "kernel/arch.h"
-#include "kernel/mm.h"
+#include "kernel/platform.h"
 #include "kernel/symbols.h"
 #include "xen/console.h"
-#include "xen/evtchn.h"
 #include "xen/time.h"
-#include "xen/hypercall.h"
 #include "lib/errno.h"
 #include "lib/heap.h"
 #include "lib/list.h"
@@ -91,7 +89,7 @@ static void free_dead_thread(void)
 		return;
 	sched.dead = NULL;
 	list_remove(&dead->link);
-	mm_set_guard_page(dead->stack, false);
+	platform_guard_page(dead->stack, false);
 	page_free(dead->stack, STACK_PAGES);
 	free(dead);
 }
@@ -143,22 +141,20 @@ static uint64_t earliest_deadline(void)
 
 /*
  * Give the vCPU to the next thread that can run; return when the calling thread is picked
- * again. Called with upcalls enabled; returns with them enabled.
+ * again. Called with events enabled; returns with them enabled.
  */
 static void schedule(void)
 {
 	struct thread *previous = sched.current, *next;
 
 	for (;;) {
-		evtchn_block_upcalls();
+		platform_events_block();
 		next = pick_next();
 		if (next != NULL)
 			break;
-		/* Nothing can run: sleep in Xen until an event or the first deadline. */
-		time_set_timer(earliest_deadline());
+		/* Nothing can run: sleep until an event or the first deadline. */
 		sched.blocks++;
-		/* Returns with upcalls enabled; the pending upcall runs right after it. */
-		hypercall_sched_op(SCHEDOP_block, NULL);
+		platform_idle(earliest_deadline());
 	}
 	if (next != previous) {
 		sched.switches++;
@@ -166,7 +162,7 @@ static void schedule(void)
 		arch_switch_stack(&previous->saved_sp, next->saved_sp);
 		/* Back in `previous`, picked by some other thread's schedule(). */
 	}
-	evtchn_enable_upcalls();
+	platform_events_enable();
 	free_dead_thread();
 }
 
@@ -174,9 +170,9 @@ int sched_wait(bool (*condition)(void *arg), void *arg, uint64_t deadline)
 {
 	struct thread *self = sched.current;
 
-	/* Waiting enables upcalls; doing that inside an event handler would nest them. */
-	if (evtchn_upcalls_blocked())
-		panic("sched_wait with upcalls blocked (called from an event handler?)");
+	/* Waiting lets events in; doing that inside an event handler would nest them. */
+	if (platform_events_blocked())
+		panic("sched_wait with events held back (called from an event handler?)");
 	self->condition = condition;
 	self->condition_arg = arg;
 	self->deadline = deadline;
@@ -203,12 +199,12 @@ void sched_yield(void)
 	schedule();
 }
 
-/* The first code of every new thread, entered by its first switch (upcalls blocked). */
+/* The first code of every new thread, entered by its first switch (events held back). */
 static noreturn void thread_start(void)
 {
 	struct thread *self = sched.current;
 
-	evtchn_enable_upcalls();
+	platform_events_enable();
 	free_dead_thread();
 	self->entry(self->arg);
 	thread_exit();
@@ -226,7 +222,7 @@ struct thread *thread_create(const char *name, void (*entry)(void *arg), void *a
 		return NULL;
 	}
 	/* The lowest page stays unmapped: an overflow faults instead of corrupting memory. */
-	mm_set_guard_page(thread->stack, true);
+	platform_guard_page(thread->stack, true);
 	strlcpy(thread->name, name, sizeof(thread->name));
 	thread->entry = entry;
 	thread->arg = arg;
