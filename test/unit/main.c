@@ -13,6 +13,7 @@ static Suite *(*const all_suites[])(void) = {
 	list_suite,
 	page_alloc_suite,
 	heap_suite,
+	id_pool_suite,
 	cmdline_suite,
 };
 
