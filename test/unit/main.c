@@ -15,6 +15,7 @@ static Suite *(*const all_suites[])(void) = {
 	heap_suite,
 	id_pool_suite,
 	cmdline_suite,
+	gnttab_suite,
 };
 
 int main(void)
