@@ -148,8 +148,17 @@ $(BUILD)/mote-%.cfg: scripts/mkcfg.sh
 	$(quiet) CFG $@
 	$(Q)scripts/mkcfg.sh $(abspath $(BUILD)/mote-$*) $* $(MEMORY) > $@
 
+# Programs that boot tests run in dom0 (test/dom0/*.c; a test ships them with files=dom0/NAME).
+# Static, so that they need nothing from dom0's libraries.
+DOM0_TOOLS := $(patsubst test/dom0/%.c,$(BUILD)/dom0/%,$(wildcard test/dom0/*.c))
+
+$(BUILD)/dom0/%: test/dom0/%.c
+	@mkdir -p $(dir $@)
+	$(quiet) HOSTCC $@
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -static -MMD -MP -o $@ $<
+
 images: $(foreach a,$(APPS),$(BUILD)/mote-$(a) $(BUILD)/mote-$(a).cfg)
-test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t))
+test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 # ---------------------------------------------------------------------------------------------
 # Host unit tests (Check). Library code is compiled for the host with its public names renamed
