@@ -19,6 +19,7 @@ static void push_range(struct id_pool *pool, uint32_t first, uint32_t last)
 
 int id_pool_init(struct id_pool *pool, uint32_t *storage, uint32_t count)
 {
+	/* Ids must stay below the two marks, or an id could be mistaken for one. */
 	if (count > ID_POOL_MAX_IDS)
 		return -EINVAL;
 	pool->slots = storage;
@@ -41,6 +42,10 @@ int id_pool_grow(struct id_pool *pool, uint32_t *storage, uint32_t new_count)
 	return 0;
 }
 
+/*
+ * The free list is a stack: the id put last is handed out next. That costs nothing and keeps
+ * the hot ids few; a caller that wants a freed id to rest first must hold it back itself.
+ */
 int id_pool_get(struct id_pool *pool, uint32_t *id)
 {
 	uint32_t taken = pool->first_free;
