@@ -33,6 +33,10 @@ STRIP   := strip
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
+# The version of Xen's public interface that Mote is written against; the kernel and the host
+# tests (which compile some of the Xen code too) must see the same structures.
+XEN_INTERFACE := -D__XEN_INTERFACE_VERSION__=0x00040e00
+
 # Kernel flags. -D_LIBC_LIMITS_H_ stops gcc's freestanding <limits.h> from looking for a libc
 # one (it would #include_next a header that -nostdinc hides). -mgeneral-regs-only: Mote never saves FPU/SSE state, so the compiler must not
 # use those registers behind our back. -fno-omit-frame-pointer: the crash report walks the
@@ -41,7 +45,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -D_LIBC_LIMITS_H_ \
 	-I. -I$(BUILD)/include \
-	-D__XEN_INTERFACE_VERSION__=0x00040e00 \
+	$(XEN_INTERFACE) \
 	-m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-pic -fno-pie -fno-stack-protector -fno-common \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -51,7 +55,7 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-se
 	-T arch/x86_64/kernel.ld
 
 # Host flags, for unit tests and hosted tools. Same warnings, normal libc.
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DMOTE_HOST=1
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DMOTE_HOST=1 $(XEN_INTERFACE)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
 # ---------------------------------------------------------------------------------------------
@@ -144,15 +148,24 @@ $(BUILD)/mote-%.cfg: scripts/mkcfg.sh
 	$(quiet) CFG $@
 	$(Q)scripts/mkcfg.sh $(abspath $(BUILD)/mote-$*) $* $(MEMORY) > $@
 
+# Programs that boot tests run in dom0 (test/dom0/*.c; a test ships them with files=dom0/NAME).
+# Static, so that they need nothing from dom0's libraries.
+DOM0_TOOLS := $(patsubst test/dom0/%.c,$(BUILD)/dom0/%,$(wildcard test/dom0/*.c))
+
+$(BUILD)/dom0/%: test/dom0/%.c
+	@mkdir -p $(dir $@)
+	$(quiet) HOSTCC $@
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -static -MMD -MP -o $@ $<
+
 images: $(foreach a,$(APPS),$(BUILD)/mote-$(a) $(BUILD)/mote-$(a).cfg)
-test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t))
+test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 # ---------------------------------------------------------------------------------------------
 # Host unit tests (Check). Library code is compiled for the host with its public names renamed
 # (test/unit/host.h), so that it never interposes on glibc's own memcpy or snprintf.
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
-UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c
+UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
 $(BUILD)/host/%.o: %.c

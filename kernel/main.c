@@ -15,6 +15,7 @@
 #include "kernel/sched.h"
 #include "xen/console.h"
 #include "xen/evtchn.h"
+#include "xen/gnttab.h"
 #include "xen/hypercall.h"
 #include "xen/time.h"
 #include "lib/errno.h"
@@ -77,6 +78,7 @@ noreturn void kernel_main(const start_info_t *start_info, uint64_t entry_tsc)
 	heap_init();                         /* malloc and free, on top of the page allocator */
 	MUST(evtchn_init(start_info));       /* shared_info and per-port event dispatch */
 	MUST(time_init());                   /* pvclock, wall clock, one-shot timer */
+	MUST(gnttab_init());                 /* grant table: share pages with backends */
 	sched_init();                        /* the boot context becomes thread "main" */
 	MUST(console_enable_input());        /* console input wakes waiters */
 	argc = command_line_init(start_info);/* start_info->cmd_line into argc/argv */

@@ -13,7 +13,9 @@ static Suite *(*const all_suites[])(void) = {
 	list_suite,
 	page_alloc_suite,
 	heap_suite,
+	id_pool_suite,
 	cmdline_suite,
+	gnttab_suite,
 };
 
 int main(void)

@@ -13,6 +13,8 @@ Suite *printf_suite(void);
 Suite *list_suite(void);
 Suite *page_alloc_suite(void);
 Suite *heap_suite(void);
+Suite *id_pool_suite(void);
+Suite *gnttab_suite(void);
 
 /*
  * test_cmdline.c comes with kernel/cmdline.c. Weak, so that the tests link and run while it
