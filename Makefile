@@ -41,7 +41,7 @@ XEN_INTERFACE := -D__XEN_INTERFACE_VERSION__=0x00040e00
 # one (it would #include_next a header that -nostdinc hides). -mgeneral-regs-only: Mote never saves FPU/SSE state, so the compiler must not
 # use those registers behind our back. -fno-omit-frame-pointer: the crash report walks the
 # chain of saved rbp values.
-KERNEL_CFLAGS := -std=gnu11 -O2 -g \
+KERNEL_CFLAGS := -std=gnu11 -Os -g \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -D_LIBC_LIMITS_H_ \
 	-I. -I$(BUILD)/include \
@@ -51,7 +51,9 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections
 KERNEL_ASFLAGS := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(KERNEL_CFLAGS)) -D__ASSEMBLY__
-KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-sections \
+# -n: no page alignment of sections in the file (Xen's loader copies segments, it does not map
+# them), which keeps the image small.
+KERNEL_LDFLAGS := -nostdlib -static -n -z max-page-size=4096 -z noexecstack --gc-sections \
 	-T arch/x86_64/kernel.ld
 
 # Host flags, for unit tests and hosted tools. Same warnings, normal libc.
@@ -93,12 +95,12 @@ $(BUILD)/include/xen:
 	@test -f $(XEN_INCLUDE)/xen.h || { echo "Xen headers not found in $(XEN_INCLUDE): run 'make deps' (libxen-dev)"; exit 1; }
 	ln -sfn $(XEN_INCLUDE) $@
 
-$(BUILD)/obj/%.o: %.c | $(BUILD)/include/xen
+$(BUILD)/obj/%.o: %.c Makefile | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/%.o: %.S | $(BUILD)/include/xen
+$(BUILD)/obj/%.o: %.S Makefile | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
 	$(quiet) AS $<
 	$(Q)$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
