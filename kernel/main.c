@@ -17,6 +17,7 @@
 #include "xen/evtchn.h"
 #include "xen/hypercall.h"
 #include "xen/time.h"
+#include "xen/xenstore.h"
 #include "lib/errno.h"
 #include "lib/heap.h"
 #include "lib/panic.h"
@@ -79,6 +80,7 @@ noreturn void kernel_main(const start_info_t *start_info, uint64_t entry_tsc)
 	MUST(time_init());                   /* pvclock, wall clock, one-shot timer */
 	sched_init();                        /* the boot context becomes thread "main" */
 	MUST(console_enable_input());        /* console input wakes waiters */
+	MUST(xs_init(start_info));           /* xenstore ring, watches thread */
 	argc = command_line_init(start_info);/* start_info->cmd_line into argc/argv */
 	evtchn_enable_upcalls();             /* events are delivered from here on */
 	banner(start_info);                  /* who we are and what we run on */

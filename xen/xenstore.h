@@ -24,7 +24,7 @@
 typedef uint32_t xs_transaction_t;
 #define XS_NO_TRANSACTION 0
 
-/* Map the ring, bind its event channel and start the xenwatch thread. */
+/* Map the ring and bind its event channel. The xenwatch thread starts with the first watch. */
 int xs_init(const start_info_t *start_info);
 
 /*
