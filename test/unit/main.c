@@ -14,6 +14,7 @@ static Suite *(*const all_suites[])(void) = {
 	page_alloc_suite,
 	heap_suite,
 	cmdline_suite,
+	xenstore_suite,
 };
 
 int main(void)

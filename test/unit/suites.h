@@ -13,6 +13,7 @@ Suite *printf_suite(void);
 Suite *list_suite(void);
 Suite *page_alloc_suite(void);
 Suite *heap_suite(void);
+Suite *xenstore_suite(void);
 
 /*
  * test_cmdline.c comes with kernel/cmdline.c. Weak, so that the tests link and run while it
