@@ -773,6 +773,9 @@ struct xs_watch *xs_watch_add(const char *path, xs_watch_callback_t callback, vo
 
 	if (path == NULL || callback == NULL)
 		goto fail;
+	rc = -ENODEV;
+	if (xs.ring == NULL)
+		goto fail;
 	rc = -ENOMEM;
 	if (xs.xenwatch == NULL) {
 		xs.xenwatch = thread_create("xenwatch", xenwatch_main, NULL);
