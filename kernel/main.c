@@ -18,6 +18,7 @@
 #include "xen/gnttab.h"
 #include "xen/hypercall.h"
 #include "xen/time.h"
+#include "xen/xenstore.h"
 #include "lib/errno.h"
 #include "lib/heap.h"
 #include "lib/panic.h"
@@ -81,6 +82,7 @@ noreturn void kernel_main(const start_info_t *start_info, uint64_t entry_tsc)
 	MUST(gnttab_init());                 /* grant table: share pages with backends */
 	sched_init();                        /* the boot context becomes thread "main" */
 	MUST(console_enable_input());        /* console input wakes waiters */
+	MUST(xs_init(start_info));           /* xenstore ring, watches thread */
 	argc = command_line_init(start_info);/* start_info->cmd_line into argc/argv */
 	evtchn_enable_upcalls();             /* events are delivered from here on */
 	banner(start_info);                  /* who we are and what we run on */

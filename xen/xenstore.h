@@ -7,6 +7,9 @@
  * Paths that do not start with '/' are relative to the domain's home, /local/domain/<domid>.
  * Every call returns 0 (or a length) on success, or a negative errno: xenstored's error
  * strings ("ENOENT", "EACCES", "EAGAIN", ...) become -ENOENT, -EACCES, -EAGAIN, ...
+ * The client adds its own: -ETIMEDOUT (no answer within 10 s), -EBADMSG (the answer was
+ * malformed; logged and counted in bad_messages), -EIO (the ring is broken beyond repair:
+ * every call fails from then on), -E2BIG (a request over XENSTORE_PAYLOAD_MAX bytes).
  *
  * Calls block the calling thread until xenstored answers (other threads run meanwhile); they
  * must not be made from event handlers. Watch callbacks run in the "xenwatch" thread, where
@@ -24,7 +27,7 @@
 typedef uint32_t xs_transaction_t;
 #define XS_NO_TRANSACTION 0
 
-/* Map the ring, bind its event channel and start the xenwatch thread. */
+/* Map the ring and bind its event channel. The xenwatch thread starts with the first watch. */
 int xs_init(const start_info_t *start_info);
 
 /*

@@ -16,6 +16,7 @@ static Suite *(*const all_suites[])(void) = {
 	id_pool_suite,
 	cmdline_suite,
 	gnttab_suite,
+	xenstore_suite,
 };
 
 int main(void)

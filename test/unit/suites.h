@@ -15,11 +15,7 @@ Suite *page_alloc_suite(void);
 Suite *heap_suite(void);
 Suite *id_pool_suite(void);
 Suite *gnttab_suite(void);
-
-/*
- * test_cmdline.c comes with kernel/cmdline.c. Weak, so that the tests link and run while it
- * does not exist yet: the missing function's address is then NULL and main.c skips it.
- */
-Suite *cmdline_suite(void) __attribute__((weak));
+Suite *xenstore_suite(void);
+Suite *cmdline_suite(void);
 
 #endif
