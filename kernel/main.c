@@ -14,6 +14,7 @@
 #include "kernel/mm.h"
 #include "kernel/sched.h"
 #include "xen/console.h"
+#include "xen/control.h"
 #include "xen/evtchn.h"
 #include "xen/gnttab.h"
 #include "xen/hypercall.h"
@@ -79,18 +80,21 @@ noreturn void kernel_main(const start_info_t *start_info, uint64_t entry_tsc)
 	heap_init();                         /* malloc and free, on top of the page allocator */
 	MUST(evtchn_init(start_info));       /* shared_info and per-port event dispatch */
 	MUST(time_init());                   /* pvclock, wall clock, one-shot timer */
-	MUST(gnttab_init());                 /* grant table: share pages with backends */
 	sched_init();                        /* the boot context becomes thread "main" */
+	evtchn_enable_upcalls();             /* events are delivered: threads can wait from here on */
 	MUST(console_enable_input());        /* console input wakes waiters */
-	MUST(xs_init(start_info));           /* xenstore ring, watches thread */
+	MUST(gnttab_init());                 /* grant table: share pages with backends */
+	MUST(xs_init(start_info));           /* xenstore: the ring to dom0's key-value store */
+	MUST(control_init());                /* obey xl shutdown, xl reboot and xl sysrq */
 	argc = command_line_init(start_info);/* start_info->cmd_line into argc/argv */
-	evtchn_enable_upcalls();             /* events are delivered from here on */
 	banner(start_info);                  /* who we are and what we run on */
 
 	kernel.boot_duration = time_tsc_to_ns(arch_read_tsc() - entry_tsc);
 	status = app_main(argc, kernel.argv);/* the one application linked into this image */
 	if (status != 0)
 		printf("app_main returned %d\n", status);
+	if (control_request() == CONTROL_REBOOT)
+		kernel_reboot();
 	kernel_poweroff();
 }
 
