@@ -162,6 +162,13 @@ show_failure() { # NAME
     fi
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+# What a test's dom0 hooks reported as they went: lines they printed starting with "dom0: ".
+notes() { # NAME
+    awk -v n="$1" '
+        $0 ~ "^@@MOTE test=" n " stage=setup" { on = 1; next }
+        $0 ~ "^@@MOTE test=" n " result=" { on = 0 }
+        on && /^dom0: /' "$out/serial.clean" | tr -d '\r' | sed 's/^/    /'
+}
 for n in "${names[@]}"; do
     line=$(grep -a "^@@MOTE test=$n result=" "$out/results" | tail -n 1 || true)
     if [ -z "$line" ]; then
@@ -180,7 +187,7 @@ for n in "${names[@]}"; do
     result=$(field result "$line") tstage=$(field stage "$line") t=$(field time "$line")
     reason=$(sed -n 's/.* reason="\(.*\)"$/\1/p' <<<"$line")
     case "$result" in
-    PASS) passed=$((passed + 1)); echo "PASS $n (${t}s)" ;;
+    PASS) passed=$((passed + 1)); echo "PASS $n (${t}s)"; notes "$n" ;;
     SKIP) skipped=$((skipped + 1)); echo "SKIP $n (${t}s): $reason" ;;
     *)    failed=$((failed + 1)); echo "FAIL $n: stage=$tstage reason=\"$reason\" (${t}s)"
           show_failure "$n" ;;

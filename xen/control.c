@@ -30,7 +30,13 @@ static struct {
 	volatile enum control_request request;
 	struct xs_watch *shutdown_watch;
 	struct xs_watch *sysrq_watch;
+	volatile bool ready;
 } control;
+
+bool control_ready(void)
+{
+	return control.ready;
+}
 
 const char *control_request_name(enum control_request request)
 {
@@ -222,6 +228,7 @@ static void control_setup(void *arg)
 	control.sysrq_watch = xs_watch_add("control/sysrq", sysrq_changed, NULL, &rc);
 	if (control.sysrq_watch == NULL)
 		printf("control: cannot watch control/sysrq (%s)\n", strerror(rc));
+	control.ready = true;
 }
 
 int control_init(void)

@@ -7,6 +7,7 @@
 #define XEN_CONTROL_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include "xen/time.h"
 
 enum control_request { CONTROL_NONE, CONTROL_POWEROFF, CONTROL_REBOOT };
@@ -16,6 +17,9 @@ enum control_request { CONTROL_NONE, CONTROL_POWEROFF, CONTROL_REBOOT };
 
 /* Advertise what we support and watch control/shutdown and control/sysrq. */
 int control_init(void);
+
+/* Whether the control keys are watched yet (control_init sets them up in the background). */
+bool control_ready(void);
 
 /* The request the toolstack made, or CONTROL_NONE. */
 enum control_request control_request(void);

@@ -169,6 +169,7 @@ int app_main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
+	test_settle();
 	test_all_pages();
 	test_heap();
 	test_finish_checked();

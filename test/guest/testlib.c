@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include "test/guest/testlib.h"
 #include "kernel/kernel.h"
+#include "kernel/sched.h"
+#include "xen/control.h"
 
 static struct {
 	unsigned int failures;
@@ -18,6 +20,21 @@ void test_fail(const char *format, ...)
 	va_end(args);
 	printf("\n");
 	test.failures++;
+}
+
+static bool control_is_ready(void *arg)
+{
+	(void)arg;
+	return control_ready();
+}
+
+void test_settle(void)
+{
+	if (sched_wait(control_is_ready, NULL, time_now() + 10 * NSEC_PER_SEC) < 0)
+		test_fail("the control keys were not watched within 10 s");
+	/* The control thread returns right after; a short sleep lets it exit and the next
+	 * thread free its stack. */
+	sched_sleep(10 * NSEC_PER_MSEC);
 }
 
 noreturn void test_finish(enum test_result result)

@@ -13,6 +13,12 @@
 
 enum test_result { TEST_SUCCESS, TEST_SKIP, TEST_ERROR, TEST_FAILURE };
 
+/*
+ * Wait until the kernel's own start-up work in the background is over (control_init's
+ * thread), so a test that counts threads, pages or watches starts from a steady baseline.
+ */
+void test_settle(void);
+
 /* Print the result line and power off. */
 noreturn void test_finish(enum test_result result);
 

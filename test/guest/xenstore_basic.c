@@ -103,8 +103,10 @@ static void directory(void)
 	count = xs_directory(XS_NO_TRANSACTION, "data/dir", list, sizeof(list));
 	TEST_CHECK(count == 3, "directory: %d", count);
 	printf("directory data/dir:");
-	for (const char *name = list; count > 0 && name < list + sizeof(list) && *name != '\0';
-	     name += strlen(name) + 1) {
+	/* The list holds exactly `count` NUL-terminated names; nothing marks its end. */
+	const char *name = list;
+
+	for (int n = 0; n < count; n++, name += strlen(name) + 1) {
 		bool known = false;
 
 		for (unsigned int i = 0; i < 3; i++)
