@@ -53,7 +53,7 @@ KERNEL_CFLAGS := -std=gnu11 -Os -g \
 KERNEL_ASFLAGS := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(KERNEL_CFLAGS)) -D__ASSEMBLY__
 # -n: no page alignment of sections in the file (Xen's loader copies segments, it does not map
 # them), which keeps the image small.
-KERNEL_LDFLAGS := -nostdlib -static -n -z max-page-size=4096 -z noexecstack --gc-sections \
+KERNEL_LDFLAGS := -nostdlib -static -n -z max-page-size=4096 -z noseparate-code -z noexecstack --gc-sections \
 	-T arch/x86_64/kernel.ld
 
 # Host flags, for unit tests and hosted tools. Same warnings, normal libc.
@@ -84,7 +84,10 @@ IMAGE := $(BUILD)/mote-$(APP)
 .PHONY: all deps run test unit boot-test images test-images clean
 .DEFAULT_GOAL := all
 
+# build/kernel.sym and build/kernel.asm always describe the image `make` built last.
 all: $(IMAGE) $(IMAGE).cfg
+	@ln -sf $(notdir $(IMAGE)).sym $(BUILD)/kernel.sym
+	@ln -sf $(notdir $(IMAGE)).asm $(BUILD)/kernel.asm
 	@printf '  SIZE    %s: %s bytes stripped\n' $(IMAGE) $$(stat -c %s $(IMAGE))
 
 deps:

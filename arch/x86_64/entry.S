@@ -64,13 +64,16 @@ _start:
 /* ------------------------------------------------------------------------------------------ */
 /*
  * Xen fills this page with 32-byte stubs, one per hypercall, when it builds the domain
- * (XEN_ELFNOTE_HYPERCALL_PAGE). Calling hypercall_page + 32 * N makes hypercall N.
+ * (XEN_ELFNOTE_HYPERCALL_PAGE). Calling hypercall_page + 32 * N makes hypercall N. The
+ * section holds no bytes in the file (kernel.ld): there is nothing in it until Xen writes it.
  */
-	.section .text.hypercall_page, "ax"
+	.section .hypercall_page, "ax", @nobits
 	.balign 4096
 	.globl hypercall_page
+	.type hypercall_page, @function
 hypercall_page:
-	.fill 4096, 1, 0xcc
+	.skip 4096
+	.size hypercall_page, 4096
 
 /* ------------------------------------------------------------------------------------------ */
 	.text
