@@ -75,7 +75,7 @@ KERNEL_OBJS := $(call obj,$(KERNEL_SRCS))
 
 # An image is the kernel objects plus one app (app/<name>/*.c) or one test guest
 # (test/guest/<name>.c). The list of what to build is derived from the tree.
-APPS        := $(notdir $(wildcard app/*))
+APPS        := $(notdir $(patsubst %/main.c,%,$(wildcard app/*/main.c)))
 TEST_GUESTS := $(filter-out testlib,$(basename $(notdir $(wildcard test/guest/*.c))))
 APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c))
 
@@ -170,7 +170,8 @@ test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 # (test/unit/host.h), so that it never interposes on glibc's own memcpy or snprintf.
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
-UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c
+UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c \
+	app/httpd/http.c
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
 $(BUILD)/host/%.o: %.c
