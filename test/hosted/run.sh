@@ -1,0 +1,145 @@
+#!/bin/bash
+# test/hosted/run.sh BINARY: the hosted network tests (make hosted-test).
+#
+# Runs build/linux/mote-echo (app/echo) on a TAP device inside a network namespace that this
+# script creates and always removes, with Linux's own ping, nc and TCP stack as the peer:
+#
+#     namespace mote-hosted-PID:   10.0.0.1/24 on TAP motetap0  <->  Mote, 10.0.0.2/24
+#
+# Nothing leaves the namespace. Needs root (ip netns, TAP devices) and ping, nc
+# (netcat-openbsd), sha256sum. Each test prints PASS or FAIL; the last line counts them.
+# The whole round runs twice: with checksum offload (the default) and with --no-offload, so
+# both the offload hints and the stack's own checksums meet Linux's checks.
+set -u
+
+BINARY=${1:?usage: run.sh build/linux/mote-echo}
+BINARY=$(realpath "$BINARY")
+NS=mote-hosted-$$
+TAP=motetap0
+WORK=$(mktemp -d /tmp/mote-hosted.XXXXXX)
+PASSED=0
+FAILED=0
+MOTE_PID=
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+cleanup() {
+	[ -n "$MOTE_PID" ] && kill "$MOTE_PID" 2>/dev/null && wait "$MOTE_PID" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS $1"; PASSED=$((PASSED + 1)); }
+fail() {
+	echo "FAIL $1"
+	FAILED=$((FAILED + 1))
+	echo "    --- mote's output (last 20 lines)"
+	tail -20 "$WORK/mote.log" | sed 's/^/    /'
+}
+
+for tool in ip ping nc sha256sum; do
+	command -v "$tool" >/dev/null || { echo "hosted-test: $tool is missing (scripts/deps.sh)"; exit 1; }
+done
+
+ip netns add "$NS" || { echo "hosted-test: cannot create a network namespace (root?)"; exit 1; }
+ip -n "$NS" link set lo up
+
+# make_tap [vnet_hdr]: a fresh TAP device with Linux's end of the link on it. The device is
+# made with the same flags that Mote will attach with (vnet_hdr: checksum offload).
+make_tap() {
+	ip -n "$NS" link del "$TAP" 2>/dev/null
+	ip -n "$NS" tuntap add dev "$TAP" mode tap "$@"
+	ip -n "$NS" addr add 10.0.0.1/24 dev "$TAP"
+	ip -n "$NS" link set "$TAP" up
+}
+
+# start_mote ARGS...: run the echo app, and wait until it says it serves.
+start_mote() {
+	in_ns "$BINARY" --tap "$TAP" "$@" ip=10.0.0.2/24 gw=10.0.0.1 > "$WORK/mote.log" 2>&1 &
+	MOTE_PID=$!
+	for _ in $(seq 100); do
+		grep -q "echo: serving" "$WORK/mote.log" && return 0
+		sleep 0.1
+	done
+	echo "hosted-test: mote did not start"; cat "$WORK/mote.log"
+	return 1
+}
+
+stop_mote() {
+	kill "$MOTE_PID" 2>/dev/null
+	wait "$MOTE_PID" 2>/dev/null
+	MOTE_PID=
+}
+
+# tcp_echo NAME SIZE: send SIZE bytes through the TCP echo; compare SHA-256 both ways.
+tcp_echo() {
+	local name=$1 size=$2 start end ms
+	head -c "$size" /dev/urandom > "$WORK/$name.in"
+	start=$(date +%s%N)
+	timeout 120 ip netns exec "$NS" nc -N 10.0.0.2 7 < "$WORK/$name.in" > "$WORK/$name.out"
+	end=$(date +%s%N)
+	ms=$(( (end - start) / 1000000 ))
+	if [ "$(sha256sum < "$WORK/$name.in")" = "$(sha256sum < "$WORK/$name.out")" ]; then
+		pass "$name ($size bytes in $ms ms, $(( size / 1024 * 1000 / (ms > 0 ? ms : 1) / 1024 )) MiB/s each way)"
+	else
+		fail "$name: $(stat -c %s "$WORK/$name.out") of $size bytes came back, or they differ"
+	fi
+}
+
+run_round() {
+	local mode=$1; shift
+	start_mote "$@" || { FAILED=$((FAILED + 1)); return; }
+
+	if in_ns ping -c 3 -i 0.2 -W 2 10.0.0.2 > "$WORK/ping.log" 2>&1; then
+		pass "ping ($mode): $(grep -o 'rtt.*' "$WORK/ping.log")"
+	else
+		fail "ping ($mode)"; cat "$WORK/ping.log"
+	fi
+
+	# A large ping: 1400 bytes of payload, near the MTU.
+	if in_ns ping -c 2 -i 0.2 -W 2 -s 1400 10.0.0.2 > /dev/null 2>&1; then
+		pass "ping-large ($mode)"
+	else
+		fail "ping-large ($mode)"
+	fi
+
+	printf 'hello, mote (%s)' "$mode" > "$WORK/udp.in"
+	timeout 5 ip netns exec "$NS" nc -u -w 1 10.0.0.2 7 < "$WORK/udp.in" > "$WORK/udp.out"
+	if cmp -s "$WORK/udp.in" "$WORK/udp.out"; then
+		pass "udp-echo ($mode)"
+	else
+		fail "udp-echo ($mode): got '$(cat "$WORK/udp.out")'"
+	fi
+
+	if [ "$mode" = offload ]; then
+		tcp_echo "tcp-echo-10MiB" $((10 * 1024 * 1024))
+		# Several clients at once, all served by the one net_poll thread.
+		for i in 1 2 3 4; do
+			head -c 262144 /dev/urandom > "$WORK/par$i.in"
+			timeout 60 ip netns exec "$NS" nc -N 10.0.0.2 7 < "$WORK/par$i.in" > "$WORK/par$i.out" &
+		done
+		wait $(jobs -p | grep -v "^$MOTE_PID$") 2>/dev/null
+		ok=1
+		for i in 1 2 3 4; do cmp -s "$WORK/par$i.in" "$WORK/par$i.out" || ok=0; done
+		if [ $ok = 1 ]; then pass "tcp-echo-parallel (4 x 256 KiB)"; else fail "tcp-echo-parallel"; fi
+	else
+		tcp_echo "tcp-echo-1MiB-no-offload" $((1024 * 1024))
+	fi
+
+	# A connection to a closed port is refused (RST), not left hanging.
+	if timeout 5 ip netns exec "$NS" nc -z -w 2 10.0.0.2 9 2>/dev/null; then
+		fail "tcp-refused ($mode): port 9 accepted"
+	else
+		pass "tcp-refused ($mode)"
+	fi
+	stop_mote
+}
+
+make_tap vnet_hdr
+run_round offload
+make_tap
+run_round no-offload --no-offload
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
