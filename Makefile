@@ -230,7 +230,7 @@ hosted-test: $(BUILD)/linux/mote-echo
 # `make test`; `make fuzz` for FUZZ_SECONDS each. Crashes are written to build/fuzz/.
 
 FUZZ_CC      := clang
-FUZZ_CFLAGS  := -std=gnu11 -O1 -g -I. -I$(BUILD)/include -DMOTE_HOST=1 \
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -I$(BUILD)/include -DMOTE_HOST=1 \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -include test/unit/host.h
 FUZZ_TARGETS := $(basename $(notdir $(wildcard test/fuzz/*.c)))
