@@ -131,6 +131,7 @@ struct tcp_conn {
 
 	/* Round-trip time and retransmission timeout (RFC 6298), in ns. */
 	uint64_t srtt, rttvar, rto;
+	bool rtt_sampled;               /* srtt and rttvar hold a measurement */
 	bool rtt_measuring;             /* timing one segment (Karn: never a retransmitted one) */
 	uint32_t rtt_seq;               /* ... the one whose ACK must pass this number */
 	uint64_t rtt_start;
@@ -595,8 +596,9 @@ static void send_reset(struct tcp_conn *conn)
 
 static void rtt_sample(struct tcp_conn *conn, uint64_t sample)
 {
-	if (conn->srtt == 0) {
+	if (!conn->rtt_sampled) {
 		/* 2.2: the first measurement. */
+		conn->rtt_sampled = true;
 		conn->srtt = sample;
 		conn->rttvar = sample / 2;
 	} else {
@@ -1151,6 +1153,9 @@ static void synchronized_input(struct tcp_conn *conn, struct segment *segment)
 
 	/* Seventh: the data. Only states that still expect data from the peer take it. */
 	if (segment->length > 0) {
+		/* A segment that fills (part of) a hole is acknowledged at once (RFC 5681 4.2). */
+		if (conn->out_of_order_count > 0)
+			ack_now = true;
 		if (conn->state == TCP_ESTABLISHED || conn->state == TCP_FIN_WAIT_1 ||
 		    conn->state == TCP_FIN_WAIT_2) {
 			if (!conn->closed_by_app) {

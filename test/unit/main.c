@@ -13,6 +13,11 @@ static Suite *(*const all_suites[])(void) = {
 	list_suite,
 	page_alloc_suite,
 	heap_suite,
+	checksum_suite,
+	arp_suite,
+	ipv4_suite,
+	tcp_suite,
+	dhcp_suite,
 	cmdline_suite,
 };
 

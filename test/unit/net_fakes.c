@@ -28,9 +28,14 @@ void fake_clock_advance(uint64_t nanoseconds)
 	fake_now += nanoseconds;
 }
 
+void (*fake_sched_hook)(void *context);
+void *fake_sched_hook_context;
+
 int sched_wait(bool (*condition)(void *arg), void *arg, uint64_t deadline)
 {
 	(void)deadline;
+	if (fake_sched_hook != NULL)
+		fake_sched_hook(fake_sched_hook_context);
 	return condition(arg) ? 0 : -ETIMEDOUT;
 }
 

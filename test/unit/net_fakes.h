@@ -14,6 +14,13 @@ void fake_clock_set(uint64_t now);
 void fake_clock_advance(uint64_t nanoseconds);
 
 /*
+ * If set, sched_wait calls this before it checks the condition: a test's stand-in for the
+ * other threads and the network, e.g. the peer answering a SYN while tcp_connect waits.
+ */
+extern void (*fake_sched_hook)(void *context);
+extern void *fake_sched_hook_context;
+
+/*
  * A netif whose transmit() keeps copies of the frames (up to FAKE_NETIF_FRAMES, then drops
  * the oldest) and whose poll() does nothing. The MAC is 02:00:00:00:00:01, the MTU 1500.
  */

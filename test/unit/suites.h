@@ -13,6 +13,11 @@ Suite *printf_suite(void);
 Suite *list_suite(void);
 Suite *page_alloc_suite(void);
 Suite *heap_suite(void);
+Suite *checksum_suite(void);
+Suite *arp_suite(void);
+Suite *ipv4_suite(void);
+Suite *tcp_suite(void);
+Suite *dhcp_suite(void);
 
 /*
  * test_cmdline.c comes with kernel/cmdline.c. Weak, so that the tests link and run while it
