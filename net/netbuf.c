@@ -1,6 +1,6 @@
 /*
- * net/netbuf.c: packet buffers (net/netbuf.h). Each netbuf_alloc() costs one page for the
- * storage and a small heap block for the descriptor.
+ * net/netbuf.c: packet buffers (net/netbuf.h). Each netbuf costs one page for the storage
+ * and a small heap block for the descriptor; a few freed ones are cached for reuse.
  */
 #include "net/netbuf.h"
 #include "lib/assert.h"
@@ -21,11 +21,35 @@ static void init_descriptor(struct netbuf *netbuf, void *storage, size_t capacit
 	netbuf->length = 0;
 }
 
+/*
+ * A few freed netbufs are kept for the next netbuf_alloc. Every frame received and every
+ * segment sent needs one, and taking descriptor and page from the heap and the page
+ * allocator each time costs more than much of the rest of the packet's journey. The cache
+ * is small, so that an idle stack holds little memory in it.
+ */
+#define NETBUF_CACHE_MAX 8
+
+static struct {
+	struct netbuf *free[NETBUF_CACHE_MAX];
+	unsigned int count;
+} cache;
+
+void netbuf_cache_forget(void)
+{
+	cache.count = 0;
+}
+
 struct netbuf *netbuf_alloc(size_t headroom)
 {
-	struct netbuf *netbuf = malloc(sizeof(*netbuf));
+	struct netbuf *netbuf;
 	void *page;
 
+	if (cache.count > 0) {
+		netbuf = cache.free[--cache.count];
+		init_descriptor(netbuf, netbuf->page, PAGE_SIZE, headroom);
+		return netbuf;
+	}
+	netbuf = malloc(sizeof(*netbuf));
 	if (netbuf == NULL)
 		return NULL;
 	page = page_alloc(1);
@@ -53,6 +77,8 @@ void netbuf_free(struct netbuf *chain)
 		chain->next = NULL;
 		if (chain->release != NULL) {
 			chain->release(chain);
+		} else if (cache.count < NETBUF_CACHE_MAX) {
+			cache.free[cache.count++] = chain;
 		} else {
 			page_free(chain->page, 1);
 			free(chain);

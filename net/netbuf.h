@@ -84,6 +84,12 @@ struct netbuf *netbuf_alloc(size_t headroom);
 void netbuf_init_external(struct netbuf *netbuf, void *storage, size_t capacity,
 			  size_t headroom, void (*release)(struct netbuf *), void *owner);
 
+/*
+ * Forget the freed netbufs kept for reuse, without freeing them: for tests that reset the
+ * page allocator and heap under the stack (page_alloc_init).
+ */
+void netbuf_cache_forget(void);
+
 /* Free every fragment of a chain; NULL is allowed. */
 void netbuf_free(struct netbuf *chain);
 

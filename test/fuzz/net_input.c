@@ -112,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	page_alloc_init(region, REGION_PAGES);
 	heap_init();
+	netbuf_cache_forget();
 	fake_clock_set(1000000000ULL);
 	net_config_defaults(&config);
 	config.tcp_receive_buffer = 4096;       /* small, so windows fill and close quickly */

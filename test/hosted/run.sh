@@ -56,7 +56,10 @@ make_tap() {
 
 # start_mote ARGS...: run the echo app, and wait until it says it serves.
 start_mote() {
-	in_ns "$BINARY" --tap "$TAP" "$@" ip=10.0.0.2/24 gw=10.0.0.1 > "$WORK/mote.log" 2>&1 &
+	# Not through in_ns: $! must be the process that becomes mote (ip netns exec execs it),
+	# or the kill below would only reach a subshell and leave mote running.
+	ip netns exec "$NS" "$BINARY" --tap "$TAP" "$@" ip=10.0.0.2/24 gw=10.0.0.1 \
+		> "$WORK/mote.log" 2>&1 &
 	MOTE_PID=$!
 	for _ in $(seq 100); do
 		grep -q "echo: serving" "$WORK/mote.log" && return 0

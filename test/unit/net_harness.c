@@ -29,6 +29,7 @@ void harness_setup(const struct net_config *config, unsigned int netif_features)
 
 	ck_assert_int_eq(page_alloc_init(region, REGION_PAGES), 0);
 	heap_init();
+	netbuf_cache_forget();
 	fake_clock_set(NSEC_PER_SEC);
 	fake_sched_hook = NULL;
 	harness_break_checksum = false;
