@@ -39,17 +39,21 @@
 
 /* Checksum hints, in netbuf.flags. */
 /*
- * Transmit: the transport checksum is left for the device (netfront: NETTXF_csum_blank; TAP:
- * VIRTIO_NET_HDR_F_NEEDS_CSUM). The checksum field holds the folded, uncomplemented sum of
- * the pseudo-header; the device sums from csum_start to the end of the frame and stores the
- * complement at csum_start + csum_offset.
+ * Transmit: the transport checksum is left for the device. The checksum field holds the
+ * folded, uncomplemented sum of the pseudo-header; the device sums from csum_start to the
+ * end of the frame and stores the complement at csum_start + csum_offset. TAP passes the
+ * two offsets on (VIRTIO_NET_HDR_F_NEEDS_CSUM); netfront passes only the flags
+ * NETTXF_csum_blank | NETTXF_data_validated (public/io/netif.h), and netback finds the
+ * transport header itself. A driver without NETIF_F_TX_CSUM never sees this flag:
+ * netif_transmit computes the checksum first.
  */
 #define NETBUF_CSUM_PARTIAL  (1u << 0)
 /*
  * Receive: the device says the transport checksum is good (netfront: NETRXF_data_validated,
- * or NETRXF_csum_blank for a frame from a local domain whose checksum was never filled in;
+ * or NETRXF_csum_blank for a frame from another domain on the same host whose checksum was
+ * never filled in -- netback sends those unless the frontend writes feature-no-csum-offload;
  * TAP: VIRTIO_NET_HDR_F_DATA_VALID or F_NEEDS_CSUM). The stack skips its own check, and must
- * not trust the checksum field's value.
+ * not trust the checksum field's value. The IPv4 header checksum is always checked.
  */
 #define NETBUF_CSUM_VERIFIED (1u << 1)
 

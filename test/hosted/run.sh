@@ -7,7 +7,7 @@
 #     namespace mote-hosted-PID:   10.0.0.1/24 on TAP motetap0  <->  Mote, 10.0.0.2/24
 #
 # Nothing leaves the namespace. Needs root (ip netns, TAP devices) and ping, nc
-# (netcat-openbsd), sha256sum. Each test prints PASS or FAIL; the last line counts them.
+# (netcat-openbsd), sha256sum; the DHCP round runs dnsmasq in the namespace as the server. Each test prints PASS or FAIL; the last line counts them.
 # The whole round runs twice: with checksum offload (the default) and with --no-offload, so
 # both the offload hints and the stack's own checksums meet Linux's checks.
 set -u
@@ -20,11 +20,13 @@ WORK=$(mktemp -d /tmp/mote-hosted.XXXXXX)
 PASSED=0
 FAILED=0
 MOTE_PID=
+DHCP_PID=
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
 cleanup() {
 	[ -n "$MOTE_PID" ] && kill "$MOTE_PID" 2>/dev/null && wait "$MOTE_PID" 2>/dev/null
+	[ -n "$DHCP_PID" ] && kill "$DHCP_PID" 2>/dev/null && wait "$DHCP_PID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -58,8 +60,7 @@ make_tap() {
 start_mote() {
 	# Not through in_ns: $! must be the process that becomes mote (ip netns exec execs it),
 	# or the kill below would only reach a subshell and leave mote running.
-	ip netns exec "$NS" "$BINARY" --tap "$TAP" "$@" ip=10.0.0.2/24 gw=10.0.0.1 \
-		> "$WORK/mote.log" 2>&1 &
+	ip netns exec "$NS" "$BINARY" --tap "$TAP" "$@" > "$WORK/mote.log" 2>&1 &
 	MOTE_PID=$!
 	for _ in $(seq 100); do
 		grep -q "echo: serving" "$WORK/mote.log" && return 0
@@ -73,6 +74,7 @@ stop_mote() {
 	kill "$MOTE_PID" 2>/dev/null
 	wait "$MOTE_PID" 2>/dev/null
 	MOTE_PID=
+DHCP_PID=
 }
 
 # tcp_echo NAME SIZE: send SIZE bytes through the TCP echo; compare SHA-256 both ways.
@@ -92,7 +94,7 @@ tcp_echo() {
 
 run_round() {
 	local mode=$1; shift
-	start_mote "$@" || { FAILED=$((FAILED + 1)); return; }
+	start_mote "$@" ip=10.0.0.2/24 gw=10.0.0.1 || { FAILED=$((FAILED + 1)); return; }
 
 	if in_ns ping -c 3 -i 0.2 -W 2 10.0.0.2 > "$WORK/ping.log" 2>&1; then
 		pass "ping ($mode): $(grep -o 'rtt.*' "$WORK/ping.log")"
@@ -139,10 +141,46 @@ run_round() {
 	stop_mote
 }
 
+# dhcp_round: no address on the command line, so Mote asks DHCP (dnsmasq here). The server
+# offers T1 = 4 s, so the client must also renew its lease while the test watches.
+dhcp_round() {
+	if ! command -v dnsmasq > /dev/null; then
+		fail "dhcp: dnsmasq is missing (scripts/deps.sh)"
+		return
+	fi
+	ip netns exec "$NS" dnsmasq --no-daemon --port=0 --user=root --interface="$TAP" \
+		--bind-interfaces --dhcp-range=10.0.0.50,10.0.0.59,255.255.255.0,120s \
+		--dhcp-option=option:router,10.0.0.1 --dhcp-option=option:T1,4 \
+		--dhcp-option=option:T2,7 --dhcp-leasefile="$WORK/leases" --no-resolv --no-hosts \
+		--log-dhcp > "$WORK/dnsmasq.log" 2>&1 &
+	DHCP_PID=$!
+	start_mote || { FAILED=$((FAILED + 1)); return; }
+	address=$(grep -o 'dhcp: [^:]*: [0-9.]*' "$WORK/mote.log" | awk '{print $3}')
+	if [ -n "$address" ] && in_ns ping -c 2 -i 0.2 -W 2 "$address" > /dev/null 2>&1; then
+		pass "dhcp ($address leased, answers ping)"
+	else
+		fail "dhcp: no address (${address:-none}) or no ping"
+		tail -20 "$WORK/dnsmasq.log" | sed 's/^/    /'
+	fi
+	sleep 6
+	if [ "$(grep -c 'DHCPACK(motetap0) '"$address" "$WORK/dnsmasq.log")" -ge 2 ]; then
+		pass "dhcp-renew (lease renewed at T1)"
+	else
+		fail "dhcp-renew: no renewal seen"
+		grep DHCP "$WORK/dnsmasq.log" | tail -10 | sed 's/^/    /'
+	fi
+	stop_mote
+	kill "$DHCP_PID" 2>/dev/null
+	wait "$DHCP_PID" 2>/dev/null
+	DHCP_PID=
+}
+
 make_tap vnet_hdr
 run_round offload
 make_tap
 run_round no-offload --no-offload
+make_tap vnet_hdr
+dhcp_round
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
