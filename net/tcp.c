@@ -40,6 +40,7 @@
 #include "xen/time.h"
 #include "lib/errno.h"
 #include "lib/heap.h"
+#include "lib/page_alloc.h"
 #include "lib/string.h"
 #include "lib/util.h"
 
@@ -72,6 +73,9 @@
 #define PERSIST_MAX       (60 * NSEC_PER_SEC)
 
 #define OUT_OF_ORDER_MAX  8                     /* ranges remembered past a hole */
+
+/* A segment must fit one netbuf page, whatever the MTU: header, options room, payload. */
+#define MAX_SEGMENT_PAYLOAD (PAGE_SIZE - NETBUF_HEADROOM - TCP_HEADER_LEN - 40)
 
 enum tcp_timer {
 	TIMER_RETRANSMIT,       /* also the SYN and SYN-ACK retransmissions */
@@ -360,6 +364,17 @@ static bool connection_slot(struct net *net)
  * Output
  */
 
+/* The MSS we announce and accept: what the route's MTU allows, and a netbuf can hold. */
+static uint16_t local_mss(struct net *net, uint32_t remote)
+{
+	struct ipv4_route route;
+	uint32_t mss = DEFAULT_MSS;
+
+	if (ipv4_route(net, remote, NULL, &route) == 0)
+		mss = ipv4_max_payload(route.iface) - TCP_HEADER_LEN;
+	return (uint16_t)MIN(mss, (uint32_t)MAX_SEGMENT_PAYLOAD);
+}
+
 /*
  * Build and send one segment. The payload, if any, is `length` bytes at `offset` in `ring`.
  * Used both for connections and for resets that answer segments with no connection.
@@ -448,14 +463,9 @@ static void send_segment(struct tcp_conn *conn, uint32_t seq, uint8_t flags, siz
 
 	if (flags & TCP_SYN) {
 		/* MSS (RFC 9293 3.7.1): what fits our MTU after 40 bytes of IPv4 and TCP header. */
-		struct ipv4_route route;
-		uint16_t our_mss = 536;
-
-		if (ipv4_route(conn->net, conn->remote.address, NULL, &route) == 0)
-			our_mss = (uint16_t)(ipv4_max_payload(route.iface) - TCP_HEADER_LEN);
 		options[0] = OPTION_MSS;
 		options[1] = 4;
-		put_be16(options + 2, our_mss);
+		put_be16(options + 2, local_mss(conn->net, conn->remote.address));
 		options_length = 4;
 		/*
 		 * Window scale (RFC 7323 2.2): offered in our SYN, and in our SYN-ACK only if the
@@ -651,14 +661,12 @@ static void parse_syn_options(const struct segment *segment, uint16_t *mss, int 
 /* Apply a SYN's options: the MSS we may send and whether windows are scaled. */
 static void apply_syn_options(struct tcp_conn *conn, const struct segment *segment)
 {
-	struct ipv4_route route;
 	uint16_t peer_mss;
 	int peer_wscale;
 
 	parse_syn_options(segment, &peer_mss, &peer_wscale);
 	conn->mss = MAX(peer_mss, 64);          /* a silly small MSS would only cost us */
-	if (ipv4_route(conn->net, conn->remote.address, NULL, &route) == 0)
-		conn->mss = (uint16_t)MIN(conn->mss, ipv4_max_payload(route.iface) - TCP_HEADER_LEN);
+	conn->mss = MIN(conn->mss, local_mss(conn->net, conn->remote.address));
 	if (peer_wscale >= 0) {
 		conn->snd_wscale = (uint8_t)peer_wscale;
 		conn->window_scaling = true;
@@ -1331,6 +1339,16 @@ static void persist_timeout(struct tcp_conn *conn)
 
 	if (conn->snd_wnd != 0 || !seq_lt(conn->snd_nxt, send_end(conn)))
 		return;
+	/*
+	 * A peer may keep its window shut for as long as it likes while it answers, and the
+	 * connection lives on (RFC 1122 4.2.2.17). But once the app has closed it, nobody
+	 * waits for it: an orphan gives up as a retransmission would.
+	 */
+	if (conn->closed_by_app && conn->persist_backoff >= DATA_RETRIES) {
+		send_reset(conn);
+		enter_closed(conn, -ETIMEDOUT);
+		return;
+	}
 	send_from(conn, conn->snd_nxt, 1);
 	/* The probe byte counts as sent, so that the peer's ACK of it is acceptable. */
 	conn->snd_max = seq_max(conn->snd_max, conn->snd_nxt + 1);

@@ -125,7 +125,7 @@ int udp_send(struct udp_socket *socket, const void *data, size_t length,
 	struct net *net = socket->net;
 	struct ipv4_route route;
 	struct netbuf *packet;
-	uint8_t *header;
+	uint8_t *header, *payload;
 	int rc;
 
 	rc = ipv4_route(net, to->address, socket->iface, &route);
@@ -138,7 +138,13 @@ int udp_send(struct udp_socket *socket, const void *data, size_t length,
 	packet = netbuf_alloc(NETBUF_HEADROOM);
 	if (packet == NULL)
 		return -ENOMEM;
-	memcpy(netbuf_put(packet, length), data, length);
+	payload = netbuf_put(packet, length);
+	if (payload == NULL) {
+		/* A jumbo MTU allows more than one netbuf page holds; we do not chain here. */
+		netbuf_free(packet);
+		return -EMSGSIZE;
+	}
+	memcpy(payload, data, length);
 	header = netbuf_push(packet, UDP_HEADER_LEN);
 	put_be16(header + 0, socket->local_port);
 	put_be16(header + 2, to->port);
