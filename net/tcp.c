@@ -202,11 +202,17 @@ static bool fin_acked(const struct tcp_conn *conn)
 	return conn->fin_queued && seq_gt(conn->snd_una, conn->fin_seq);
 }
 
+/* Buffers are whole pages: the configured sizes rounded up. */
+static size_t buffer_size(size_t configured)
+{
+	return ALIGN_UP(configured, PAGE_SIZE);
+}
+
 /* The window we offer: room left in the receive buffer (its full size before it exists). */
 static uint32_t receive_window(const struct tcp_conn *conn)
 {
 	if (conn->receive.storage == NULL)
-		return (uint32_t)conn->net->config.tcp_receive_buffer;
+		return (uint32_t)buffer_size(conn->net->config.tcp_receive_buffer);
 	return (uint32_t)ring_free(&conn->receive);
 }
 
@@ -238,15 +244,20 @@ static size_t buffer_memory(const struct tcp_conn *conn)
 	return conn->send.capacity + conn->receive.capacity;
 }
 
-/* Allocate a ring of `size` bytes within the stack-wide limit (tcp_mem=). */
-static int ring_allocate(struct tcp_conn *conn, struct ring *ring, size_t size)
+/*
+ * Allocate a ring of `configured` bytes, rounded up to whole pages, within the stack-wide
+ * limit (tcp_mem=). Pages straight from the page allocator: a heap block of 16 KiB would
+ * cost a fifth page for its header.
+ */
+static int ring_allocate(struct tcp_conn *conn, struct ring *ring, size_t configured)
 {
 	struct net *net = conn->net;
+	size_t size = buffer_size(configured);
 	void *storage;
 
 	if (net->tcp_memory + size > net->config.tcp_memory_limit)
 		return -ENOMEM;
-	storage = malloc(size);
+	storage = page_alloc(size / PAGE_SIZE);
 	if (storage == NULL)
 		return -ENOMEM;
 	net->tcp_memory += size;
@@ -256,8 +267,10 @@ static int ring_allocate(struct tcp_conn *conn, struct ring *ring, size_t size)
 
 static void ring_release(struct tcp_conn *conn, struct ring *ring)
 {
+	if (ring->storage == NULL)
+		return;
 	conn->net->tcp_memory -= ring->capacity;
-	free(ring->storage);
+	page_free(ring->storage, ring->capacity / PAGE_SIZE);
 	ring_init(ring, NULL, 0);
 }
 
@@ -682,7 +695,7 @@ static uint8_t choose_rcv_wscale(const struct net *net)
 {
 	uint8_t shift = 0;
 
-	while (shift < MAX_WSCALE && (net->config.tcp_receive_buffer >> shift) > 65535)
+	while (shift < MAX_WSCALE && (buffer_size(net->config.tcp_receive_buffer) >> shift) > 65535)
 		shift++;
 	return shift;
 }
@@ -747,7 +760,8 @@ static void listen_input(struct tcp_conn *listener, const struct segment *segmen
 		return;
 	/* Over a limit: say nothing. The peer retries its SYN, perhaps when there is room. */
 	if (listener->children >= listener->backlog || !connection_slot(net) ||
-	    net->tcp_memory + net->config.tcp_receive_buffer > net->config.tcp_memory_limit) {
+	    net->tcp_memory + buffer_size(net->config.tcp_receive_buffer) >
+	    net->config.tcp_memory_limit) {
 		net->stats.tcp_refused_limit++;
 		return;
 	}
