@@ -18,6 +18,7 @@
 #include "kernel/sched.h"
 #include "kernel/symbols.h"
 #include "kernel/arch.h"
+#include "xen/time.h"
 #include "lib/assert.h"
 #include "lib/heap.h"
 #include "lib/page_alloc.h"
@@ -27,6 +28,13 @@
 #undef vsnprintf
 
 static struct hosted_options options = { .offload = true, .memory_mib = 16 };
+static uint64_t boot_duration;
+
+/* kernel/kernel.h: from the start of main to app_main, the hosted "boot". */
+uint64_t kernel_boot_duration(void)
+{
+	return boot_duration;
+}
 
 const struct hosted_options *hosted_options(void)
 {
@@ -74,6 +82,7 @@ static noreturn void usage(const char *program)
 
 int main(int argc, char **argv)
 {
+	uint64_t started = time_now();
 	char *app_argv[argc + 1];
 	int app_argc = 1;
 	void *region;
@@ -111,5 +120,6 @@ int main(int argc, char **argv)
 	}
 	heap_init();
 	sched_init();
+	boot_duration = time_now() - started;
 	return app_main(app_argc, app_argv);
 }
