@@ -945,7 +945,7 @@ static void enter_time_wait(struct tcp_conn *conn)
 	net_readiness_changed(conn->net);
 }
 
-/* Congestion control and recovery on an ACK that acknowledges `acked` new bytes. */
+/* Congestion control and recovery on an ACK that acknowledges `acked` new bytes of data. */
 static void on_new_ack(struct tcp_conn *conn, uint32_t ack, uint32_t acked)
 {
 	if (conn->in_recovery) {
@@ -979,8 +979,23 @@ static void on_duplicate_ack(struct tcp_conn *conn)
 		conn->cwnd += conn->mss;        /* each dup ACK: a segment has left the network */
 		return;
 	}
-	if (++conn->dupacks < 3)
+	if (++conn->dupacks < 3) {
+		/*
+		 * Limited transmit (RFC 3042): each of the first two duplicates says a segment
+		 * has left the network, so one new segment may go, if the peer's window allows.
+		 * With a small window that is what brings the third duplicate at all, and with
+		 * it fast retransmit instead of a timeout.
+		 */
+		uint32_t sent = conn->snd_nxt - conn->snd_una;
+
+		if (conn->snd_wnd > sent) {
+			uint32_t used = send_from(conn, conn->snd_nxt, conn->snd_wnd - sent);
+
+			conn->snd_nxt += used;
+			conn->snd_max = seq_max(conn->snd_max, conn->snd_nxt);
+		}
 		return;
+	}
 	conn->ssthresh = MAX(in_flight / 2, 2u * conn->mss);
 	conn->cwnd = conn->ssthresh + 3u * conn->mss;
 	conn->in_recovery = true;
@@ -1022,7 +1037,6 @@ static bool process_ack(struct tcp_conn *conn, const struct segment *segment)
 		return false;
 	}
 	if (seq_gt(ack, conn->snd_una)) {
-		uint32_t acked = ack - conn->snd_una;
 		uint32_t data = seq_gt(ack, conn->send_start) ?
 				MIN(ack - conn->send_start, (uint32_t)ring_used(&conn->send)) : 0;
 
@@ -1037,7 +1051,9 @@ static bool process_ack(struct tcp_conn *conn, const struct segment *segment)
 			conn->snd_nxt = ack;            /* after a timeout pulled SND.NXT back */
 		conn->retransmits = 0;
 		conn->persist_backoff = 0;
-		on_new_ack(conn, ack, acked);
+		/* The window grows with data acknowledged; a SYN or FIN is not data. */
+		if (data > 0)
+			on_new_ack(conn, ack, data);
 		/* RFC 6298 5.2 and 5.3: stop the timer when all is acknowledged, else restart. */
 		if (conn->snd_una == conn->snd_max)
 			stop_timer(conn, TIMER_RETRANSMIT);

@@ -67,6 +67,7 @@ static void client_close(struct client *client, const char *why)
 	       remote.port, why, (unsigned long)client->bytes);
 	tcp_close(client->conn);
 	client->conn = NULL;
+	net_print_stats(echo.net);
 }
 
 /* Make what progress the connection allows now, without waiting. */

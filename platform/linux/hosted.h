@@ -22,6 +22,7 @@ struct hosted_options {
 	int tap_count;
 	bool offload;                           /* checksum offload on TAP (--no-offload: off) */
 	unsigned long memory_mib;               /* --memory MiB: the page allocator's region */
+	unsigned int loss_percent;              /* --loss P: drop P% of frames each way (tests) */
 };
 
 const struct hosted_options *hosted_options(void);

@@ -4,7 +4,7 @@
  * and heap, so memory limits behave as in a guest), the threads, then call app_main with
  * the arguments that are not the platform's own.
  *
- *     build/linux/mote-echo --tap tap0 [--memory 16] [--no-offload] APP ARGUMENTS...
+ *     build/linux/mote-echo --tap tap0 [--memory 16] [--no-offload] [--loss 2] APP ARGUMENTS...
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -75,8 +75,10 @@ void arch_backtrace(uintptr_t fp)
 
 static noreturn void usage(const char *program)
 {
-	fprintf(stderr, "usage: %s [--tap NAME]... [--memory MIB] [--no-offload] [app arguments]\n"
-		"  the TAP device may also be named in $MOTE_TAP\n", program);
+	fprintf(stderr, "usage: %s [--tap NAME]... [--memory MIB] [--no-offload] [--loss PERCENT]\n"
+		"       [app arguments]\n"
+		"  the TAP device may also be named in $MOTE_TAP; --loss drops that share of the\n"
+		"  frames in each direction, to test retransmission\n", program);
 	exit(2);
 }
 
@@ -98,6 +100,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--memory") == 0 && i + 1 < argc) {
 			options.memory_mib = strtoul(argv[++i], NULL, 10);
 			if (options.memory_mib < 1 || options.memory_mib > 4096)
+				usage(argv[0]);
+		} else if (strcmp(argv[i], "--loss") == 0 && i + 1 < argc) {
+			options.loss_percent = (unsigned int)strtoul(argv[++i], NULL, 10);
+			if (options.loss_percent > 50)
 				usage(argv[0]);
 		} else if (strcmp(argv[i], "--no-offload") == 0) {
 			options.offload = false;

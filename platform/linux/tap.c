@@ -33,7 +33,21 @@ struct tap {
 	struct netif netif;
 	int fd;
 	bool vnet_header;
+	unsigned int loss_percent;      /* --loss: frames dropped on purpose, each way */
+	uint64_t loss_state;            /* a fixed-seed generator, so runs repeat */
 };
+
+/*
+ * Whether to lose this frame on purpose (--loss). Linux here has no netem to lose packets
+ * for us, and TCP's retransmission and reassembly deserve a real peer too.
+ */
+static bool lose_frame(struct tap *tap)
+{
+	if (tap->loss_percent == 0)
+		return false;
+	tap->loss_state = tap->loss_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (tap->loss_state >> 33) % 100 < tap->loss_percent;
+}
 
 static struct tap taps[HOSTED_MAX_TAPS];
 
@@ -44,6 +58,10 @@ static int tap_transmit(struct netif *netif, struct netbuf *frame)
 	struct iovec vector[1 + TAP_MAX_FRAGMENTS];
 	int count = 0, rc = 0;
 
+	if (lose_frame(tap)) {
+		netbuf_free(frame);
+		return 0;
+	}
 	if (tap->vnet_header) {
 		if (frame->flags & NETBUF_CSUM_PARTIAL) {
 			header.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -106,6 +124,10 @@ static int tap_poll(struct netif *netif, int budget)
 				frame->flags |= NETBUF_CSUM_VERIFIED;
 		}
 		netbuf_put(frame, (size_t)length);
+		if (lose_frame(tap)) {
+			netbuf_free(frame);
+			continue;
+		}
 		netif_input(netif, frame);
 		received++;
 	}
@@ -162,6 +184,8 @@ static int tap_open(struct tap *tap, const char *name, int index, bool offload)
 	memset(tap, 0, sizeof(*tap));
 	tap->fd = fd;
 	tap->vnet_header = offload;
+	tap->loss_percent = hosted_options()->loss_percent;
+	tap->loss_state = 0x2545f4914f6cdd1dULL + (uint64_t)index;
 	snprintf(tap->netif.name, sizeof(tap->netif.name), "%s", name);
 	/* A locally administered unicast MAC (bit 1 of the first byte set): 02:4d:6f:74:65:NN. */
 	memcpy(tap->netif.mac, "\x02Mote", 5);

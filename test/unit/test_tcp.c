@@ -313,6 +313,29 @@ START_TEST(fast_retransmit_after_three_duplicate_acks)
 }
 END_TEST
 
+START_TEST(limited_transmit_sends_new_data_on_early_duplicates)
+{
+	struct tcp_conn *conn;
+	static char data[5 * 1460];
+
+	harness_setup(NULL, 0);
+	conn = open_passive(syn_options, sizeof(syn_options), 1000);
+	ck_assert_int_eq(tcp_write(conn, data, sizeof(data), 0), (int)sizeof(data));
+	ck_assert_uint_eq(transmitted(), 3);
+	forget_transmitted();
+	/* Duplicates 1 and 2 each let one new segment out (RFC 3042)... */
+	inject_tcp(PEER_PORT, PORT, peer_seq, iss + 1, TH_ACK, PEER_WINDOW, NULL, 0, NULL, 0);
+	ck_assert_uint_eq(transmitted(), 1);
+	ck_assert_uint_eq(last_tcp().seq, iss + 1 + 3 * 1460);
+	inject_tcp(PEER_PORT, PORT, peer_seq, iss + 1, TH_ACK, PEER_WINDOW, NULL, 0, NULL, 0);
+	ck_assert_uint_eq(last_tcp().seq, iss + 1 + 4 * 1460);
+	/* ...and the third retransmits the first. */
+	inject_tcp(PEER_PORT, PORT, peer_seq, iss + 1, TH_ACK, PEER_WINDOW, NULL, 0, NULL, 0);
+	ck_assert_uint_eq(transmitted(), 3);
+	ck_assert_uint_eq(last_tcp().seq, iss + 1);
+}
+END_TEST
+
 START_TEST(zero_window_is_probed)
 {
 	struct tcp_conn *conn;
@@ -537,6 +560,7 @@ Suite *tcp_suite(void)
 	tcase_add_test(tc, retransmission_backs_off);
 	tcase_add_test(tc, rtt_estimate_follows_rfc6298);
 	tcase_add_test(tc, fast_retransmit_after_three_duplicate_acks);
+	tcase_add_test(tc, limited_transmit_sends_new_data_on_early_duplicates);
 	tcase_add_test(tc, zero_window_is_probed);
 	tcase_add_test(tc, active_close_through_time_wait);
 	tcase_add_test(tc, passive_close_through_last_ack);
