@@ -38,6 +38,10 @@
  * Addresses and configuration
  */
 
+/*
+ * Strictly four decimal numbers of at most three digits, each up to 255, with dots between:
+ * inet_aton's other forms ("10.1", octal, hex) are more surprising than useful.
+ */
 int ipv4_parse(const char *text, uint32_t *address)
 {
 	uint32_t result = 0;
@@ -199,6 +203,10 @@ int net_create(const struct net_config *config, struct net **out)
 	return 0;
 }
 
+/*
+ * Attaching is two pointers: the driver will call netif->input (eth_input) for every frame,
+ * and the stack finds its per-interface state again through netif->stack.
+ */
 int net_add_netif(struct net *net, struct netif *netif)
 {
 	struct net_iface *iface;
@@ -252,6 +260,10 @@ void net_timer_arm(struct net *net, uint64_t deadline)
 	}
 }
 
+/*
+ * Each module scans its own deadlines. With at most a few dozen connections a scan costs
+ * less than keeping a sorted timer queue correct through every re-arm and cancel.
+ */
 uint64_t net_run_timers(struct net *net, uint64_t now)
 {
 	uint64_t next = tcp_timers(net, now);

@@ -9,6 +9,10 @@
 #include "lib/string.h"
 #include "lib/util.h"
 
+/*
+ * Every field starts from a known state: a reused descriptor must not carry the last
+ * packet's checksum hints or chain into the next one.
+ */
 static void init_descriptor(struct netbuf *netbuf, void *storage, size_t capacity,
 			    size_t headroom)
 {
@@ -97,6 +101,11 @@ size_t netbuf_tailroom(const struct netbuf *netbuf)
 	return netbuf->capacity - netbuf_headroom(netbuf) - netbuf->length;
 }
 
+/*
+ * push, pull, put and trim only move the edges of the packet inside its storage; no byte is
+ * copied. Each checks its bound first, so a caller's arithmetic mistake fails cleanly
+ * instead of writing outside the page.
+ */
 void *netbuf_push(struct netbuf *netbuf, size_t count)
 {
 	if (count > netbuf_headroom(netbuf))
@@ -143,6 +152,7 @@ size_t netbuf_chain_length(const struct netbuf *chain)
 	return total;
 }
 
+/* Walk the chain, skipping whole fragments until `offset` falls inside one. */
 size_t netbuf_copy_out(const struct netbuf *chain, size_t offset, void *destination,
 		       size_t length)
 {
@@ -171,6 +181,10 @@ struct netbuf *netbuf_linearize(struct netbuf *chain)
 
 	if (chain == NULL || chain->next == NULL)
 		return chain;
+	/*
+	 * The copy keeps the usual headroom, so that code which answers a received packet in
+	 * place could push headers in front of it like any other netbuf.
+	 */
 	total = netbuf_chain_length(chain);
 	flat = total <= PAGE_SIZE - NETBUF_HEADROOM ? netbuf_alloc(NETBUF_HEADROOM) : NULL;
 	if (flat == NULL) {

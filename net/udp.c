@@ -119,6 +119,10 @@ void udp_close(struct udp_socket *socket)
 	free(socket);
 }
 
+/*
+ * Routing comes first: the route decides the interface, hence the source address that the
+ * pseudo-header checksum covers and whether the device can finish that checksum.
+ */
 int udp_send(struct udp_socket *socket, const void *data, size_t length,
 	     const struct net_endpoint *to)
 {
@@ -228,6 +232,7 @@ void udp_input(const struct ipv4_info *info, struct netbuf *packet)
 	if (length < UDP_HEADER_LEN || length > packet->length)
 		goto bad;
 	netbuf_trim(packet, length);
+	/* The checksum covers a pseudo-header of the IPv4 addresses too (RFC 768). */
 	if (get_be16(header + 6) != 0 && !(packet->flags & NETBUF_CSUM_VERIFIED)) {
 		uint32_t sum = checksum_pseudo_header(info->source, info->destination,
 						      IPV4_PROTOCOL_UDP, length);
@@ -243,6 +248,10 @@ void udp_input(const struct ipv4_info *info, struct netbuf *packet)
 		icmp_send_unreachable(info, ICMP_CODE_PORT_UNREACHABLE, packet);
 		goto drop;
 	}
+	/*
+	 * A full queue drops the newcomer, not the oldest: UDP promises nothing, and a reader
+	 * that fell behind is better served by the datagrams it was already owed.
+	 */
 	if (socket->queued >= net->config.udp_queue_limit) {
 		net->stats.udp_rx_queue_full++;
 		goto drop;

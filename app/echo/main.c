@@ -38,6 +38,7 @@ static struct {
 	struct client clients[MAX_CLIENTS];
 } echo;
 
+/* The blocking style: one thread, one socket, and udp_recv waits as long as it takes. */
 static void udp_echo(void *arg)
 {
 	struct udp_socket *socket;
@@ -124,6 +125,11 @@ static void accept_clients(struct tcp_conn *listener)
 	}
 }
 
+/*
+ * The event-loop style: build the list of what each client waits for (room to write back
+ * what it sent, or more to read), wait for any of it with net_poll, then serve whoever is
+ * ready. The deadline is the nearest idle timeout, so idle clients are dropped on time.
+ */
 static void tcp_echo(void)
 {
 	struct net_poll_entry entries[1 + MAX_CLIENTS];
