@@ -7,7 +7,8 @@
  * that blocks in udp_recv. TCP is served by the main thread alone, for many clients at
  * once: net_poll waits until one of them can make progress, and every read and write is
  * made with a deadline of 0, so none of them waits. A client that says nothing for
- * IDLE_TIMEOUT is dropped, so idle connections cannot pile up.
+ * IDLE_TIMEOUT is dropped, and when all MAX_CLIENTS slots are taken the quietest client
+ * makes room for a new one, so idle connections cannot pile up or lock others out.
  */
 #include <stdint.h>
 #include "kernel/kernel.h"
@@ -108,15 +109,21 @@ static void accept_clients(struct tcp_conn *listener)
 	struct tcp_conn *conn;
 
 	while (tcp_accept(listener, &conn, 0) == 0) {
-		struct client *client = NULL;
+		struct client *client = NULL, *stalest = &echo.clients[0];
 
 		for (int i = 0; i < MAX_CLIENTS && client == NULL; i++) {
 			if (echo.clients[i].conn == NULL)
 				client = &echo.clients[i];
+			else if (echo.clients[i].idle_deadline < stalest->idle_deadline)
+				stalest = &echo.clients[i];
 		}
+		/*
+		 * Full: make room by dropping the client that has been quiet longest. Refusing
+		 * the newcomer instead would let a few slow clients (slowloris) lock everyone out.
+		 */
 		if (client == NULL) {
-			tcp_abort(conn);        /* full: refuse rather than let it wait */
-			continue;
+			client_close(stalest, "idle longest, dropped for a new client");
+			client = stalest;
 		}
 		client->conn = conn;
 		client->pending = 0;

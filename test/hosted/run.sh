@@ -87,7 +87,8 @@ tcp_echo() {
 	end=$(date +%s%N)
 	ms=$(( (end - start) / 1000000 ))
 	if [ "$(sha256sum < "$WORK/$name.in")" = "$(sha256sum < "$WORK/$name.out")" ]; then
-		pass "$name ($size bytes in $ms ms, $(( size / 1024 * 1000 / (ms > 0 ? ms : 1) / 1024 )) MiB/s each way)"
+		pass "$name ($size bytes in $ms ms, $(awk -v b="$size" -v ms="$ms" \
+			'BEGIN { printf "%.1f", b / 1048576 / (ms > 0 ? ms : 1) * 1000 }') MiB/s each way)"
 	else
 		fail "$name: $(stat -c %s "$WORK/$name.out") of $size bytes came back, or they differ"
 	fi
@@ -133,6 +134,18 @@ run_round() {
 		ok=1
 		for i in 1 2 3 4; do cmp -s "$WORK/par$i.in" "$WORK/par$i.out" || ok=0; done
 		if [ $ok = 1 ]; then pass "tcp-echo-parallel (4 x 256 KiB)"; else fail "tcp-echo-parallel"; fi
+
+		# 48 clients that connect and say nothing (more than the echo app's 32 slots), then
+		# one that talks: it must still be served, and mote must not grow past its memory.
+		idle_pids=
+		for i in $(seq 48); do
+			sleep 30 | ip netns exec "$NS" nc 10.0.0.2 7 > /dev/null 2>&1 &
+			idle_pids="$idle_pids $!"
+		done
+		sleep 1
+		tcp_echo "tcp-echo-beside-48-idle" $((64 * 1024))
+		kill $idle_pids 2>/dev/null
+		wait $idle_pids 2>/dev/null
 	elif [ "$mode" = lossy ]; then
 		tcp_echo "tcp-echo-2MiB-lossy" $((2 * 1024 * 1024))
 	else
