@@ -474,6 +474,72 @@ START_TEST(checksum_errors_are_dropped)
 }
 END_TEST
 
+START_TEST(memory_limit_refuses_connections)
+{
+	struct net_config config;
+
+	net_config_defaults(&config);
+	config.tcp_memory_limit = 16 * 1024;            /* one receive buffer */
+	harness_setup(&config, 0);
+	open_passive(syn_options, sizeof(syn_options), 1000);
+	ck_assert_uint_eq(harness_net->tcp_memory, 16 * 1024);
+	inject_tcp(PEER_PORT + 1, PORT, 9000, 0, TH_SYN, 64240, syn_options, sizeof(syn_options),
+		   NULL, 0);
+	ck_assert_uint_eq(transmitted(), 0);
+	ck_assert_uint_eq(harness_net->stats.tcp_refused_limit, 1);
+}
+END_TEST
+
+START_TEST(orphan_in_fin_wait_2_is_not_kept_forever)
+{
+	struct net_config config;
+	struct tcp_conn *conn;
+
+	net_config_defaults(&config);
+	config.tcp_time_wait = 2 * NSEC_PER_SEC;
+	harness_setup(&config, 0);
+	conn = open_passive(syn_options, sizeof(syn_options), 1000);
+	tcp_close(conn);                                /* FIN; the handle is gone */
+	ck_assert_uint_eq(last_tcp().flags, TH_FIN | TH_ACK);
+	inject_tcp(PEER_PORT, PORT, peer_seq, iss + 2, TH_ACK, PEER_WINDOW, NULL, 0, NULL, 0);
+	/* FIN-WAIT-2 now, and the peer never sends its FIN. */
+	ck_assert_uint_eq(harness_net->tcp_connections, 1);
+	timers_after(2 * NSEC_PER_SEC);
+	ck_assert_uint_eq(harness_net->tcp_connections, 0);
+	ck_assert_uint_eq(harness_net->tcp_memory, 0);
+}
+END_TEST
+
+START_TEST(net_poll_reports_readiness)
+{
+	struct net_poll_entry entries[2];
+	struct tcp_conn *conn;
+
+	harness_setup(NULL, 0);
+	conn = open_passive(syn_options, sizeof(syn_options), 1000);
+	entries[0] = (struct net_poll_entry){ .tcp = listener, .events = NET_POLL_IN };
+	entries[1] = (struct net_poll_entry){ .tcp = conn, .events = NET_POLL_IN | NET_POLL_OUT };
+	ck_assert_int_eq(net_poll(harness_net, entries, 2, 0), 1);
+	ck_assert_uint_eq(entries[0].revents, 0);
+	ck_assert_uint_eq(entries[1].revents, NET_POLL_OUT);
+	entries[1].events = NET_POLL_IN;
+	ck_assert_int_eq(net_poll(harness_net, entries, 2, 0), -ETIMEDOUT);
+	peer_send(conn, 0, "x", 1, PEER_WINDOW);
+	ck_assert_int_eq(net_poll(harness_net, entries, 2, 0), 1);
+	ck_assert_uint_eq(entries[1].revents, NET_POLL_IN);
+	/* A new connection waiting makes the listener readable. */
+	inject_tcp(PEER_PORT + 1, PORT, 5000, 0, TH_SYN, 64240, NULL, 0, NULL, 0);
+	inject_tcp(PEER_PORT + 1, PORT, 5001, last_tcp().seq + 1, TH_ACK, 64240, NULL, 0, NULL, 0);
+	ck_assert_int_eq(net_poll(harness_net, entries, 2, 0), 2);
+	ck_assert_uint_eq(entries[0].revents, NET_POLL_IN);
+	/* A reset: readable (to learn why), failed, and hung up, whatever was asked. */
+	inject_tcp(PEER_PORT, PORT, peer_seq, 0, TH_RST, 0, NULL, 0, NULL, 0);
+	entries[1].events = NET_POLL_OUT;
+	ck_assert_int_eq(net_poll(harness_net, &entries[1], 1, 0), 1);
+	ck_assert_uint_eq(entries[1].revents, NET_POLL_ERR | NET_POLL_HUP);
+}
+END_TEST
+
 /* The peer's side of tcp_connect: answer our SYN with a SYN-ACK, or with a reset. */
 static void answer_syn(void *context)
 {
@@ -568,6 +634,9 @@ Suite *tcp_suite(void)
 	tcase_add_test(tc, closed_port_answers_with_reset);
 	tcase_add_test(tc, connection_limit_is_kept);
 	tcase_add_test(tc, checksum_errors_are_dropped);
+	tcase_add_test(tc, memory_limit_refuses_connections);
+	tcase_add_test(tc, orphan_in_fin_wait_2_is_not_kept_forever);
+	tcase_add_test(tc, net_poll_reports_readiness);
 	tcase_add_test(tc, active_open);
 	tcase_add_test(tc, active_open_refused);
 	tcase_add_test(tc, syn_retries_then_gives_up);
