@@ -126,6 +126,27 @@ START_TEST(closed_udp_port_is_unreachable)
 }
 END_TEST
 
+START_TEST(off_link_goes_through_the_gateway)
+{
+	static const uint8_t gateway_mac[6] = { 2, 0, 0, 0, 0, 2 };     /* the peer, 10.0.0.1 */
+	struct net_endpoint far = { IPV4_ADDRESS(192, 0, 2, 1), 53 };
+	struct udp_socket *socket;
+	const uint8_t *frame;
+
+	harness_setup(NULL, 0);
+	ck_assert_int_eq(udp_bind(harness_net, IPV4_ANY, 0, &socket), 0);
+	ck_assert_int_eq(udp_send(socket, "?", 1, &far), 1);
+	ck_assert_uint_eq(transmitted(), 1);
+	frame = harness_fake.frames[0];
+	ck_assert_mem_eq(frame, gateway_mac, 6);                /* to the gateway's MAC... */
+	ck_assert_uint_eq(get_be32(frame + 14 + 16), far.address); /* ...for the far address */
+	ck_assert_uint_eq(frame[14 + 8], 64);                   /* TTL */
+	/* Without a gateway there is no route off the link. */
+	net_iface_configure(&harness_net->ifaces[0], US, 0xffffff00u, 0);
+	ck_assert_int_eq(udp_send(socket, "?", 1, &far), -ENETUNREACH);
+}
+END_TEST
+
 Suite *ipv4_suite(void)
 {
 	Suite *suite = suite_create("net_ipv4");
@@ -136,6 +157,7 @@ Suite *ipv4_suite(void)
 	tcase_add_test(tc, udp_bind_receive_send);
 	tcase_add_test(tc, udp_queue_is_bounded);
 	tcase_add_test(tc, closed_udp_port_is_unreachable);
+	tcase_add_test(tc, off_link_goes_through_the_gateway);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
