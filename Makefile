@@ -2,8 +2,12 @@
 #
 #   make                 build build/mote-$(APP) (default APP=hello) and its xl config
 #   make APP=name        pick another app from app/
+#   make PLATFORM=linux APP=name
+#                        build build/linux/mote-$(APP): the same app, threads and network
+#                        stack as a Linux process on a TAP device (platform/linux/)
 #   make run             boot the app in nested Xen and stream its console
-#   make test            host unit tests, then every boot test in one nested boot
+#   make test            unit tests, fuzz smoke, hosted network tests, then every boot test
+#   make fuzz            run each fuzz target for longer (FUZZ_SECONDS, default 60)
 #   make deps            install the Debian packages that all of this needs
 #
 # Every object lands under build/. Xen's public headers come from Debian's libxen-dev
@@ -11,6 +15,7 @@
 # works without letting the rest of /usr/include (glibc) into a freestanding build.
 
 APP         ?= hello
+PLATFORM    ?= xen
 BUILD       ?= build
 XEN_INCLUDE ?= /usr/include/xen
 MEMORY      ?= 32
@@ -38,9 +43,9 @@ GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 XEN_INTERFACE := -D__XEN_INTERFACE_VERSION__=0x00040e00
 
 # Kernel flags. -D_LIBC_LIMITS_H_ stops gcc's freestanding <limits.h> from looking for a libc
-# one (it would #include_next a header that -nostdinc hides). -mgeneral-regs-only: Mote never saves FPU/SSE state, so the compiler must not
-# use those registers behind our back. -fno-omit-frame-pointer: the crash report walks the
-# chain of saved rbp values.
+# one (it would #include_next a header that -nostdinc hides). -mgeneral-regs-only: Mote never
+# saves FPU/SSE state, so the compiler must not use those registers behind our back.
+# -fno-omit-frame-pointer: the crash report walks the chain of saved rbp values.
 KERNEL_CFLAGS := -std=gnu11 -Os -g \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -D_LIBC_LIMITS_H_ \
@@ -56,8 +61,10 @@ KERNEL_ASFLAGS := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(KERNEL
 KERNEL_LDFLAGS := -nostdlib -static -n -z max-page-size=4096 -z noseparate-code -z noexecstack --gc-sections \
 	-T arch/x86_64/kernel.ld
 
-# Host flags, for unit tests and hosted tools. Same warnings, normal libc.
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DMOTE_HOST=1 $(XEN_INTERFACE)
+# Host flags, for unit tests and hosted tools. Same warnings, normal libc. Xen's public headers
+# come from the same symlink as in the kernel (net/ reaches printf through xen/console.h).
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -I$(BUILD)/include -DMOTE_HOST=1 \
+	$(XEN_INTERFACE)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +76,9 @@ XEN_SRCS  := $(wildcard xen/*.c)
 LIB_SRCS  := $(wildcard lib/*.c)
 CORE_SRCS := $(wildcard kernel/*.c)
 KERNEL_SRCS := $(ARCH_SRCS) $(XEN_SRCS) $(LIB_SRCS) $(CORE_SRCS)
+# The TCP/IP stack (docs/tcpip.md). Linked into every app image; --gc-sections drops it from
+# apps that do not use it, so hello stays as small as it was.
+NET_SRCS  := $(wildcard net/*.c)
 
 obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 KERNEL_OBJS := $(call obj,$(KERNEL_SRCS))
@@ -77,18 +87,25 @@ KERNEL_OBJS := $(call obj,$(KERNEL_SRCS))
 # (test/guest/<name>.c). The list of what to build is derived from the tree.
 APPS        := $(notdir $(patsubst %/main.c,%,$(wildcard app/*/main.c)))
 TEST_GUESTS := $(filter-out testlib,$(basename $(notdir $(wildcard test/guest/*.c))))
-APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c))
+APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c) $(NET_SRCS))
 
 IMAGE := $(BUILD)/mote-$(APP)
 
-.PHONY: all deps run test unit boot-test images test-images clean
+.PHONY: all deps run test unit boot-test images test-images clean hosted hosted-test \
+	fuzz fuzz-smoke
 .DEFAULT_GOAL := all
 
+ifeq ($(PLATFORM),linux)
+all: $(BUILD)/linux/mote-$(APP)
+else ifeq ($(PLATFORM),xen)
 # build/kernel.sym and build/kernel.asm always describe the image `make` built last.
 all: $(IMAGE) $(IMAGE).cfg
 	@ln -sf $(notdir $(IMAGE)).sym $(BUILD)/kernel.sym
 	@ln -sf $(notdir $(IMAGE)).asm $(BUILD)/kernel.asm
 	@printf '  SIZE    %s: %s bytes stripped\n' $(IMAGE) $$(stat -c %s $(IMAGE))
+else
+$(error PLATFORM must be xen or linux)
+endif
 
 deps:
 	scripts/deps.sh
@@ -171,10 +188,10 @@ test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c \
-	app/httpd/http.c
+	app/httpd/http.c $(NET_SRCS)
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
-$(BUILD)/host/%.o: %.c
+$(BUILD)/host/%.o: %.c | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTCC $<
 	$(Q)$(CC) $(HOST_CFLAGS) -include test/unit/host.h -MMD -MP -c $< -o $@
@@ -187,12 +204,90 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 # ---------------------------------------------------------------------------------------------
+# The hosted target: build/linux/mote-<app>, a Linux process (platform/linux/hosted.h). It is
+# built from the same sources as an image, minus everything Xen: the scheduler with its
+# x86_64 stack switch, lib/, net/, the app, and platform/linux/ in place of the boot path,
+# console, clock and netfront. glibc is linked (for poll, TAP ioctls and stdout), so lib/'s
+# C-library names are renamed as in the unit tests (test/unit/host.h) and Mote's own heap
+# and page allocator still manage the memory, from one mmap'd region.
+
+HOSTED_CFLAGS := $(filter-out -O1,$(HOST_CFLAGS)) -O2 -D_GNU_SOURCE -include test/unit/host.h
+HOSTED_SRCS := $(wildcard platform/linux/*.c) $(LIB_SRCS) $(NET_SRCS) kernel/sched.c \
+	arch/x86_64/thread.c arch/x86_64/switch.S
+hosted_obj = $(patsubst %,$(BUILD)/linux/obj/%.o,$(basename $(1)))
+HOSTED_OBJS := $(call hosted_obj,$(HOSTED_SRCS))
+
+$(BUILD)/linux/obj/%.o: %.c | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(quiet) HOSTCC $<
+	$(Q)$(CC) $(HOSTED_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/linux/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(quiet) HOSTAS $<
+	$(Q)$(CC) -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/linux/mote-%: $(HOSTED_OBJS) $$(call hosted_obj,$$(wildcard app/$$*/*.c))
+	$(quiet) HOSTLD $@
+	$(Q)$(CC) -o $@ $^
+
+# Objects named only through the pattern rule above must not be deleted as intermediates.
+.SECONDARY: $(HOSTED_OBJS)
+
+hosted: $(BUILD)/linux/mote-echo
+
+# Ping, UDP echo and a 10 MiB TCP echo against Linux, inside a network namespace that the
+# test creates and removes (needs root: ip netns, TAP).
+hosted-test: $(BUILD)/linux/mote-echo
+	test/hosted/run.sh $(BUILD)/linux/mote-echo
+
+# ---------------------------------------------------------------------------------------------
+# Fuzz targets (libFuzzer): the network input path and the DHCP parser, built with clang and
+# the address and undefined-behaviour sanitizers. fuzz-smoke runs each for a few seconds in
+# `make test`; `make fuzz` for FUZZ_SECONDS each. Crashes are written to build/fuzz/.
+
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -I$(BUILD)/include -DMOTE_HOST=1 \
+	$(XEN_INTERFACE) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -include test/unit/host.h
+FUZZ_TARGETS := $(basename $(notdir $(wildcard test/fuzz/*.c)))
+FUZZ_SUPPORT := $(LIB_SRCS) $(NET_SRCS) test/unit/stubs.c test/unit/net_fakes.c
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+
+$(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_SUPPORT) $(wildcard net/*.h lib/*.h test/unit/*.h) \
+		| $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(quiet) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SUPPORT)
+
+fuzz-smoke: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		printf '  FUZZ    %s (%ss)\n' $$t $(FUZZ_SMOKE_SECONDS); \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SMOKE_SECONDS) -max_len=2048 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus-$$t \
+			test/fuzz/seeds/$$t > $(BUILD)/fuzz/$$t.log 2>&1 \
+			|| { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -E '^(Done|#[0-9]+ +DONE)' $(BUILD)/fuzz/$$t.log | tail -1; \
+	done
+
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus-$$t \
+			test/fuzz/seeds/$$t || exit 1; \
+	done
+
+# ---------------------------------------------------------------------------------------------
 # Boot tests: every test/boot/*.test in one nested-Xen boot (scripts/boot-test.sh).
 
 boot-test: images test-images
 	scripts/boot-test.sh
 
-test: unit boot-test
+test: unit fuzz-smoke hosted-test boot-test
 
 run: deps $(IMAGE) $(IMAGE).cfg
 	scripts/run.sh $(IMAGE) $(CMDLINE)

@@ -4,11 +4,15 @@
 # scripts/dom0/build-image.sh downloads their .deb files and unpacks them into a cache.
 set -eu
 
+# iproute2, iputils-ping, netcat-openbsd and dnsmasq-base are the Linux side of the hosted
+# network tests (test/hosted/run.sh): namespaces and TAP devices, ping, nc, a DHCP server.
+
 PACKAGES="
   gcc binutils make libc6-dev
   libxen-dev
   check pkg-config
   clang libclang-rt-14-dev
+  iproute2 iputils-ping netcat-openbsd dnsmasq-base
   qemu-system-x86
   cpio xz-utils gzip zstd file
   tar coreutils
