@@ -252,7 +252,7 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -I$(BUILD)/include -
 	$(XEN_INTERFACE) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -include test/unit/host.h
 FUZZ_TARGETS := $(basename $(notdir $(wildcard test/fuzz/*.c)))
-FUZZ_SUPPORT := $(LIB_SRCS) $(NET_SRCS) test/unit/stubs.c test/unit/net_fakes.c
+FUZZ_SUPPORT := $(LIB_SRCS) $(NET_SRCS) test/unit/stubs.c test/unit/kernel_fakes.c
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "test/unit/net_fakes.h"
+#include "test/unit/kernel_fakes.h"
 #include "net/net.h"
 #include "xen/time.h"
 #include "lib/errno.h"

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include "test/unit/suites.h"
 #include "test/unit/stubs.h"
+#include "test/unit/kernel_fakes.h"
 #include "xen/xenstore.h"
 #include "xen/xenstore_wire.h"
 #include "xen/evtchn.h"
@@ -470,12 +471,12 @@ int evtchn_notify(evtchn_port_t port)
 	return 0;
 }
 
-uint64_t time_now(void)
+static uint64_t fake_time_now(void)
 {
 	return fake.now;
 }
 
-struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg)
+static struct thread *fake_thread_create(const char *name, void (*entry)(void *arg), void *arg)
 {
 	ck_assert_str_eq(name, "xenwatch");
 	ck_assert_ptr_null(fake.xenwatch_entry);
@@ -497,7 +498,7 @@ const char *thread_name(const struct thread *thread)
 static bool server_step(void);
 
 /* Where the kernel would run other threads, the fake xenstored runs instead. */
-int sched_wait(bool (*condition)(void *arg), void *arg, uint64_t deadline)
+static int fake_sched_wait(bool (*condition)(void *arg), void *arg, uint64_t deadline)
 {
 	for (;;) {
 		if (condition(arg))
@@ -782,14 +783,26 @@ static uint64_t bad_messages(void)
 #define HEAP_PAGES 512
 static unsigned char heap_region[HEAP_PAGES * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
+static const struct fake_kernel_ops xenstore_kernel = {
+	.time_now = fake_time_now,
+	.sched_wait = fake_sched_wait,
+	.thread_create = fake_thread_create,
+};
+
 static void client_setup(void)
 {
+	fake_kernel_ops = &xenstore_kernel;
 	memset(&fake, 0, sizeof(fake));
 	fake.request_chunk = XENSTORE_RING_SIZE;
 	fake.response_chunk = XENSTORE_RING_SIZE;
 	fake.now = 1000 * NSEC_PER_SEC;
 	ck_assert_int_eq(page_alloc_init(heap_region, HEAP_PAGES), 0);
 	heap_init();
+}
+
+static void client_teardown(void)
+{
+	fake_kernel_ops = NULL;
 }
 
 /* ---- Client tests ------------------------------------------------------------------------ */
@@ -1233,7 +1246,7 @@ Suite *xenstore_suite(void)
 	suite_add_tcase(suite, wire);
 
 	/* The client needs a heap (lib/heap.c) and a fresh fake xenstored for every test. */
-	tcase_add_checked_fixture(client, client_setup, NULL);
+	tcase_add_checked_fixture(client, client_setup, client_teardown);
 	tcase_add_test(client, test_client_round_trips);
 	tcase_add_test(client, test_client_big_messages_wrap_in_small_pieces);
 	tcase_add_test(client, test_client_request_too_big);

@@ -1,13 +1,28 @@
 /*
- * test/unit/net_fakes.h: what the network stack needs from the kernel, faked for host unit
- * tests and fuzz targets: a clock that only moves when a test moves it, a sched_wait that
- * never sleeps, and a network interface that records what the stack transmits.
+ * test/unit/kernel_fakes.h: the kernel services that host unit tests and fuzz targets link
+ * against: a clock that only moves when a test moves it, a sched_wait that never sleeps, no
+ * threads, and a network interface that records what the stack transmits.
  */
-#ifndef MOTE_TEST_UNIT_NET_FAKES_H
-#define MOTE_TEST_UNIT_NET_FAKES_H
+#ifndef MOTE_TEST_UNIT_KERNEL_FAKES_H
+#define MOTE_TEST_UNIT_KERNEL_FAKES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "net/netif.h"
+
+struct thread;
+
+/*
+ * A test that needs a different kernel underneath installs its own versions of these (and
+ * clears them when done); NULL members keep the defaults. test_xenstore.c, for one, runs a
+ * fake xenstored wherever the kernel would run other threads.
+ */
+struct fake_kernel_ops {
+	uint64_t (*time_now)(void);
+	int (*sched_wait)(bool (*condition)(void *arg), void *arg, uint64_t deadline);
+	struct thread *(*thread_create)(const char *name, void (*entry)(void *arg), void *arg);
+};
+extern const struct fake_kernel_ops *fake_kernel_ops;
 
 /* The fake clock behind time_now(): starts at 1 s, moves only when told. */
 void fake_clock_set(uint64_t now);

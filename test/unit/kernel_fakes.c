@@ -1,10 +1,10 @@
 /*
- * test/unit/net_fakes.c: the kernel services the network stack uses, faked for host tests
- * (see net_fakes.h). sched_wait checks its condition once and never waits: a test that
- * needs something to happen first makes it happen, then calls again.
+ * test/unit/kernel_fakes.c: the kernel services host tests link against (see kernel_fakes.h).
+ * sched_wait checks its condition once and never waits: a test that needs something to
+ * happen first makes it happen, then calls again.
  */
 #include <stdbool.h>
-#include "test/unit/net_fakes.h"
+#include "test/unit/kernel_fakes.h"
 #include "kernel/sched.h"
 #include "xen/time.h"
 #include "lib/errno.h"
@@ -13,8 +13,12 @@
 
 static uint64_t fake_now = NSEC_PER_SEC;
 
+const struct fake_kernel_ops *fake_kernel_ops;
+
 uint64_t time_now(void)
 {
+	if (fake_kernel_ops != NULL && fake_kernel_ops->time_now != NULL)
+		return fake_kernel_ops->time_now();
 	return fake_now;
 }
 
@@ -33,7 +37,8 @@ void *fake_sched_hook_context;
 
 int sched_wait(bool (*condition)(void *arg), void *arg, uint64_t deadline)
 {
-	(void)deadline;
+	if (fake_kernel_ops != NULL && fake_kernel_ops->sched_wait != NULL)
+		return fake_kernel_ops->sched_wait(condition, arg, deadline);
 	if (fake_sched_hook != NULL)
 		fake_sched_hook(fake_sched_hook_context);
 	return condition(arg) ? 0 : -ETIMEDOUT;
@@ -42,6 +47,8 @@ int sched_wait(bool (*condition)(void *arg), void *arg, uint64_t deadline)
 /* The stack starts threads (net, dhcp) only in net_start and dhcp_start; tests do not. */
 struct thread *thread_create(const char *name, void (*entry)(void *arg), void *arg)
 {
+	if (fake_kernel_ops != NULL && fake_kernel_ops->thread_create != NULL)
+		return fake_kernel_ops->thread_create(name, entry, arg);
 	(void)name;
 	(void)entry;
 	(void)arg;
