@@ -17,6 +17,7 @@ static Suite *(*const all_suites[])(void) = {
 	cmdline_suite,
 	gnttab_suite,
 	xenstore_suite,
+	sha256_suite,
 };
 
 int main(void)

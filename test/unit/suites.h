@@ -17,5 +17,6 @@ Suite *id_pool_suite(void);
 Suite *gnttab_suite(void);
 Suite *xenstore_suite(void);
 Suite *cmdline_suite(void);
+Suite *sha256_suite(void);
 
 #endif
