@@ -171,7 +171,8 @@ test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 # (test/unit/host.h), so that it never interposes on glibc's own memcpy or snprintf.
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
-UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c
+UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c \
+	blk/blkreq.c blk/ustar.c
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
 $(BUILD)/host/%.o: %.c
@@ -183,7 +184,14 @@ $(BUILD)/unit-tests: $(UNIT_OBJS)
 	$(quiet) HOSTLD $@
 	$(Q)$(CC) -o $@ $^ $(CHECK_LIBS)
 
-unit: $(BUILD)/unit-tests
+# test_ustar mounts archives that the host's GNU tar makes, in its three formats.
+TAR_FIXTURES := $(addprefix $(BUILD)/fixtures/,ustar.tar gnu.tar pax.tar)
+$(TAR_FIXTURES) &: test/unit/make-tar-fixtures.sh
+	$(quiet) TAR $(BUILD)/fixtures
+	$(Q)test/unit/make-tar-fixtures.sh $(BUILD)/fixtures
+$(BUILD)/host/test/unit/test_ustar.o: HOST_CFLAGS += -DUSTAR_FIXTURES='"$(abspath $(BUILD))/fixtures"'
+
+unit: $(BUILD)/unit-tests $(TAR_FIXTURES)
 	$(BUILD)/unit-tests
 
 # ---------------------------------------------------------------------------------------------

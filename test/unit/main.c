@@ -18,6 +18,8 @@ static Suite *(*const all_suites[])(void) = {
 	gnttab_suite,
 	xenstore_suite,
 	sha256_suite,
+	blkreq_suite,
+	ustar_suite,
 };
 
 int main(void)

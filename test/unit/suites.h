@@ -18,5 +18,7 @@ Suite *gnttab_suite(void);
 Suite *xenstore_suite(void);
 Suite *cmdline_suite(void);
 Suite *sha256_suite(void);
+Suite *blkreq_suite(void);
+Suite *ustar_suite(void);
 
 #endif
