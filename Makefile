@@ -3,7 +3,8 @@
 #   make                 build build/mote-$(APP) (default APP=hello) and its xl config
 #   make APP=name        pick another app from app/
 #   make run             boot the app in nested Xen and stream its console
-#   make test            host unit tests, then every boot test in one nested boot
+#   make test            host unit tests, fuzz smoke, then every boot test in one nested boot
+#   make fuzz            run each fuzz target for longer (FUZZ_SECONDS, default 60)
 #   make deps            install the Debian packages that all of this needs
 #
 # Every object lands under build/. Xen's public headers come from Debian's libxen-dev
@@ -85,7 +86,7 @@ APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c))
 
 IMAGE := $(BUILD)/mote-$(APP)
 
-.PHONY: all deps run test unit boot-test images test-images clean
+.PHONY: all deps run test unit boot-test images test-images clean fuzz fuzz-smoke
 .DEFAULT_GOAL := all
 
 all: $(IMAGE) $(IMAGE).cfg
@@ -195,12 +196,48 @@ unit: $(BUILD)/unit-tests $(TAR_FIXTURES)
 	$(BUILD)/unit-tests
 
 # ---------------------------------------------------------------------------------------------
+# Fuzz targets (libFuzzer), test/fuzz/<target>.c, built with clang and the address and
+# undefined-behaviour sanitizers. The code under test is compiled against glibc, so that ASan
+# sees every allocation (-Wno-incompatible-library-redeclaration: lib/errno.h's strerror
+# returns const char *, glibc's char *; the fuzzed code does not call it). fuzz-smoke runs
+# each target for FUZZ_SMOKE_SECONDS in `make test`; `make fuzz` for FUZZ_SECONDS. Crashes
+# are written to build/fuzz/<target>-crash-*; the corpus grows in build/fuzz/corpus-<target>.
+
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-incompatible-library-redeclaration \
+	-I. $(XEN_INTERFACE) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := $(basename $(notdir $(wildcard test/fuzz/*.c)))
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+
+# ustar: the tar parser, seeded with the unit tests' archives.
+$(BUILD)/fuzz/ustar: test/fuzz/ustar.c blk/ustar.c blk/ustar.h $(TAR_FIXTURES)
+	@mkdir -p $(BUILD)/fuzz/seeds-ustar
+	$(quiet) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/fuzz/ustar.c blk/ustar.c
+	$(Q)cp $(TAR_FIXTURES) $(BUILD)/fuzz/seeds-ustar/
+
+# run_fuzz TARGET SECONDS: fuzz, keeping what it finds; on a crash, show the report.
+run_fuzz = mkdir -p $(BUILD)/fuzz/corpus-$(1) && \
+	$(BUILD)/fuzz/$(1) -max_total_time=$(2) -close_fd_mask=1 -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/$(1)- $(BUILD)/fuzz/corpus-$(1) $(BUILD)/fuzz/seeds-$(1) \
+		>$(BUILD)/fuzz/$(1).log 2>&1 || { tail -40 $(BUILD)/fuzz/$(1).log; exit 1; }; \
+	printf '  FUZZ    %s: %s runs in %ss, no crash\n' $(1) \
+		"$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz/$(1).log)" $(2)
+
+fuzz-smoke: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@$(foreach t,$(FUZZ_TARGETS),$(call run_fuzz,$(t),$(FUZZ_SMOKE_SECONDS));)
+
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@$(foreach t,$(FUZZ_TARGETS),$(call run_fuzz,$(t),$(FUZZ_SECONDS));)
+
+# ---------------------------------------------------------------------------------------------
 # Boot tests: every test/boot/*.test in one nested-Xen boot (scripts/boot-test.sh).
 
 boot-test: images test-images
 	scripts/boot-test.sh
 
-test: unit boot-test
+test: unit fuzz-smoke boot-test
 
 run: deps $(IMAGE) $(IMAGE).cfg
 	scripts/run.sh $(IMAGE) $(CMDLINE)
