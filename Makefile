@@ -174,7 +174,7 @@ test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c \
-	blk/blkreq.c blk/ustar.c
+	blk/blkreq.c blk/ustar.c blk/blkfront.c
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
 $(BUILD)/host/%.o: %.c
@@ -192,6 +192,9 @@ $(TAR_FIXTURES) &: test/unit/make-tar-fixtures.sh
 	$(quiet) TAR $(BUILD)/fixtures
 	$(Q)test/unit/make-tar-fixtures.sh $(BUILD)/fixtures
 $(BUILD)/host/test/unit/test_ustar.o: HOST_CFLAGS += -DUSTAR_FIXTURES='"$(abspath $(BUILD))/fixtures"'
+# blkfront runs against a fake backend: every kernel and Xen function it calls is renamed to
+# the fake in test_blkfront.c (see test/unit/blkfront_fakes.h).
+$(BUILD)/host/blk/blkfront.o: HOST_CFLAGS += -include test/unit/blkfront_fakes.h
 
 unit: $(BUILD)/unit-tests $(TAR_FIXTURES)
 	$(BUILD)/unit-tests

@@ -20,6 +20,7 @@ static Suite *(*const all_suites[])(void) = {
 	sha256_suite,
 	blkreq_suite,
 	ustar_suite,
+	blkfront_suite,
 };
 
 int main(void)

@@ -20,5 +20,6 @@ Suite *cmdline_suite(void);
 Suite *sha256_suite(void);
 Suite *blkreq_suite(void);
 Suite *ustar_suite(void);
+Suite *blkfront_suite(void);
 
 #endif
