@@ -285,14 +285,22 @@ static void finish_slot(struct blkfront *disk, struct slot *slot, int status)
 
 /* ---- Issuing requests ---------------------------------------------------------------------- */
 
-/* Room for one more request: a free position in the ring and a free id. */
+/*
+ * Room for one more request: a free position in the ring and a free id. The two are counted
+ * apart on purpose. A position is free once its response has been read, whatever that
+ * response said; an id is free only once the request it names is finished. A backend that
+ * answers with a bogus id frees a position but no id, and the ring must not run ahead of
+ * the ids because of it.
+ */
 static bool ring_has_room(const struct blkfront *disk)
 {
 	return disk->req_prod - disk->rsp_cons < disk->info.ring_entries &&
 	       disk->ids.in_use < disk->ids.capacity;
 }
 
-/* Take an id and its slot; ring_has_room() said there is one. */
+/* Take an id and its slot; ring_has_room() said there is one. The id is the slot's index,
+ * so a response finds its slot without a search, and the pool refuses to give out an id that
+ * is still in flight. */
 static struct slot *slot_get(struct blkfront *disk, struct io *io, uint8_t operation)
 {
 	struct slot *slot;
@@ -310,8 +318,12 @@ static struct slot *slot_get(struct blkfront *disk, struct io *io, uint8_t opera
 	return slot;
 }
 
-/* Copy a built request into the next ring position and account for it. The backend sees it
- * once push() publishes req_prod. */
+/*
+ * Copy a built request into the next ring position and account for it. The backend sees it
+ * once push() publishes req_prod. The ring has a power-of-two number of entries, so the
+ * free-running index becomes a position with a mask; the request was built in our own memory
+ * and is copied in whole, so nothing is ever read back from the shared page.
+ */
 static void ring_put(struct blkfront *disk, struct slot *slot, const union blkreq_slot *request)
 {
 	memcpy(&disk->ring[disk->req_prod & (disk->info.ring_entries - 1)], request,
@@ -451,6 +463,12 @@ static int issue_data(struct blkfront *disk, struct io *io)
 	struct slot *slot;
 	int rc;
 
+	/*
+	 * How much goes in this request: as many pages as a request may carry, from wherever
+	 * the caller's buffer has got to. A buffer that needs bouncing moves at most
+	 * BOUNCE_MAX_PAGES at a time, so that an unaligned multi-megabyte read does not need
+	 * megabytes of bounce memory at once.
+	 */
 	if (io->bounce) {
 		/* Our own pages stand in for the caller's buffer: page aligned, so cut() makes
 		 * whole-page segments of them. */
@@ -509,7 +527,13 @@ give_back_bounce:
 	return rc;
 }
 
-/* Put queued I/O on the ring, in order, until it is all there or something must wait. */
+/*
+ * Put queued I/O on the ring, in order, until it is all there or something must wait. Called
+ * by blkfront_submit() for new work and by the service thread after every batch of
+ * responses, which is when slots, grants and bounce memory come free again. The order is
+ * first come, first served: a large I/O at the head keeps later small ones waiting, but
+ * nothing can starve.
+ */
 static void issue(struct blkfront *disk)
 {
 	while (!disk->broken && !list_empty(&disk->queue) && ring_has_room(disk)) {
@@ -537,7 +561,15 @@ static bool operation_matches(const struct slot *slot, uint8_t echoed)
 	return echoed == slot->ring_operation || echoed == slot->data_operation;
 }
 
-/* One response, already copied out of the ring. */
+/*
+ * One response, already copied out of the ring. The checks, in order: does the id name a
+ * request in flight; does the operation match what that request asked; is the status one
+ * blkif.h defines. A response that fails the first check cannot be pinned on any request and
+ * is only logged; the request it should have answered then waits for its timeout. A response
+ * that fails the others fails its request with -EIO. (A duplicate answer that arrives after
+ * its id was reused for a new request looks exactly like an answer to the new one; no
+ * frontend can tell, which is one more reason the disk breaks after a few bad responses.)
+ */
 static void handle_response(struct blkfront *disk, const struct blkif_response *response)
 {
 	struct slot *slot;
@@ -645,6 +677,13 @@ static void run_callbacks(struct blkfront *disk)
 	}
 }
 
+/*
+ * The disk's own thread. Each time round: wait until there is something to do (responses in
+ * the ring, callbacks due, close requested) or the oldest request's time is up; read the
+ * responses; look for the backend going away and for a request that never got an answer;
+ * put waiting I/O on the ring now that room may have come free; and only then run the
+ * callbacks, so that a callback that submits finds the ring in a settled state.
+ */
 static void service_thread(void *arg)
 {
 	struct blkfront *disk = arg;
@@ -816,6 +855,9 @@ static int read_backend_properties(struct blkfront *disk)
  */
 static int prepare_requests(struct blkfront *disk, const struct blkfront_config *config)
 {
+	/* Why a grant budget as well as the ring: 128 requests of 256 segments would be 32768
+	 * grants, the whole of Xen's default table, leaving none for the network or the other
+	 * disks. The budget limits the bytes in flight; the ring, the number of requests. */
 	unsigned int entries = disk->info.ring_entries, segments = BLKIF_MAX_SEGMENTS_PER_REQUEST;
 
 	if (config->max_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST &&
@@ -840,7 +882,7 @@ static int prepare_requests(struct blkfront *disk, const struct blkfront_config 
 	return id_pool_init(&disk->ids, disk->id_storage, entries);
 }
 
-/* Any state but "going away" will do while we wait for Closing or Closed. */
+/* The wait conditions of disconnect(): the watch in xenbus.c keeps backend_state current. */
 static bool backend_closed_or_closing(void *arg)
 {
 	return xenbus_backend_closing(arg);
@@ -872,7 +914,13 @@ static bool thread_finished(void *arg)
 	return ((const struct blkfront *)arg)->thread_finished;
 }
 
-/* Undo blkfront_open, from whatever point it got to. */
+/*
+ * Undo blkfront_open, from whatever point it got to: every field is checked before it is
+ * undone, so the same function serves a failed handshake and a normal close. The order is
+ * the reverse of the handshake's, and it matters: the thread first (it touches the ring),
+ * then the backend (it maps the ring), then the event channel, and only then the grants and
+ * the pages, which the backend must have let go of.
+ */
 static void destroy(struct blkfront *disk, uint64_t timeout)
 {
 	bool ring_released = true;
@@ -1026,7 +1074,12 @@ void blkfront_stats(const struct blkfront *disk, struct blkfront_stats *out)
 
 /* ---- Submitting ---------------------------------------------------------------------------- */
 
-/* The checks every request passes before anything is allocated or granted. */
+/*
+ * The checks every request passes before anything is allocated or granted, so that a bad
+ * request costs nothing and never reaches the backend. A broken disk answers first; then a
+ * read-only one refuses writes, flushes and discards alike (blkback would refuse them too,
+ * but only after a round trip); then the range must be whole sectors inside the disk.
+ */
 static int check_request(const struct blkfront *disk, enum blkfront_op op, uint64_t offset,
 			 const void *buffer, size_t length)
 {
@@ -1083,7 +1136,9 @@ int blkfront_submit(struct blkfront *disk, enum blkfront_op op, uint64_t offset,
 		io_maybe_complete(disk, io);
 		return 0;
 	}
-	/* In order behind anything that waits, then as much as fits goes on the ring now. */
+	/* In order behind anything that waits, then as much as fits goes on the ring now. The
+	 * rest is issued by the service thread as responses free room: submitting never waits,
+	 * which is what lets a callback submit. */
 	list_add_tail(&disk->queue, &io->link);
 	io->queued = true;
 	issue(disk);

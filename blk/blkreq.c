@@ -38,6 +38,9 @@ bool blkreq_needs_bounce(uintptr_t address, uint32_t sector_size)
 	return address % MAX(sector_size, BLKREQ_SECTOR_SIZE) != 0;
 }
 
+/* One segment per page the buffer touches: the page's address (the driver grants it), and
+ * the sectors of the page that the buffer covers. A buffer of 4 KiB that starts in the
+ * middle of a page therefore needs two segments, which is why aligned buffers are cheaper. */
 unsigned int blkreq_cut(uintptr_t address, size_t length, unsigned int max,
 			struct blkreq_segment *segments, size_t *bytes)
 {
@@ -71,6 +74,7 @@ static bool is_read_or_write(uint8_t operation)
 	return operation == BLKIF_OP_READ || operation == BLKIF_OP_WRITE;
 }
 
+/* Up to 11 segments fit in the slot itself: 112 bytes, of which the segments take 88. */
 int blkreq_encode_direct(const struct blkreq_rw *rw, union blkreq_slot *slot)
 {
 	if (!is_read_or_write(rw->operation) || rw->nr_segments == 0 ||

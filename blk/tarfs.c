@@ -46,8 +46,13 @@ static bool window_free(void *arg)
 	return !((const struct tarfs *)arg)->window_busy;
 }
 
-/* Copy [offset, offset + length) from the window, filling it first if it does not hold
- * that range. length must be at most WINDOW_SIZE - sector_size. */
+/*
+ * Copy [offset, offset + length) from the window, filling it first if it does not hold
+ * that range. length must be at most WINDOW_SIZE - sector_size: the window starts at the
+ * sector boundary at or before `offset`, up to sector_size - 1 bytes early, and must still
+ * reach offset + length. Near the end of the disk the window is shorter, but then so is
+ * what can be asked for.
+ */
 static int read_through_window(struct tarfs *fs, uint64_t offset, uint8_t *buffer, size_t length)
 {
 	int rc = 0;
@@ -85,7 +90,9 @@ static int disk_read(void *context, uint64_t offset, void *buffer, size_t length
 	if (length <= WINDOW_SIZE - fs->sector_size)
 		return read_through_window(fs, offset, out, length);
 
-	/* Large: the partial sectors at the ends through the window, the middle directly. */
+	/* Large: the partial sectors at the ends through the window, the middle directly. The
+	 * middle is whole sectors at a sector-aligned disk offset, which blkfront takes as it
+	 * is; if the caller's buffer is not aligned, blkfront bounces it. */
 	head_end = MIN(ALIGN_UP(offset, (uint64_t)fs->sector_size), offset + length);
 	tail_start = MAX(ALIGN_DOWN(offset + length, (uint64_t)fs->sector_size), head_end);
 	if (head_end > offset) {
@@ -141,6 +148,10 @@ int tarfs_mount(struct blkfront *disk, struct tarfs **out)
 	if (rc < 0)
 		goto err;
 
+	/* The raw area begins after the end-of-archive marker, rounded up to 4 KiB (and to
+	 * the sector size), so that it never shares a block with the archive: writing it can
+	 * never damage a file. GNU tar pads archives to 10 KiB with zeros; that padding is
+	 * free space too. */
 	ustar_info(fs->archive, &archive_info);
 	fs->raw_offset = MIN(ALIGN_UP(archive_info.end, (uint64_t)MAX(RAW_ALIGNMENT, fs->sector_size)),
 			     fs->capacity);
@@ -174,7 +185,8 @@ uint64_t tarfs_raw_size(const struct tarfs *fs)
 	return fs->raw_size;
 }
 
-/* Inside the raw area, whole sectors (blkfront checks the alignment again, on the disk). */
+/* Inside the raw area, whole sectors. blkfront checks the alignment again on the disk, but
+ * only this check keeps a write from reaching back into the archive. */
 static int raw_range(const struct tarfs *fs, uint64_t offset, size_t length)
 {
 	if (offset > fs->raw_size || length > fs->raw_size - offset)

@@ -27,8 +27,14 @@
 #include "lib/util.h"
 #include "xen/console.h"
 
-/* The header block. GNU tar's format ("ustar  " magic) has the same fields up to `prefix`,
- * where it keeps other things; only POSIX ustar ("ustar\0" "00") has a name prefix there. */
+/*
+ * The header block. Every field is text: names are NUL-padded (and need no NUL when they
+ * fill the field), numbers are octal digits ended by a space or NUL, the type is one
+ * character. GNU tar's format ("ustar  " magic) has the same fields up to `prefix`, where it
+ * keeps other things; only POSIX ustar ("ustar\0" "00") has a name prefix there. uid, gid,
+ * uname, gname and the device numbers are of no use to a read-only file system and are not
+ * read; they still count in the checksum.
+ */
 struct header {
 	char name[100];
 	char mode[8];
@@ -50,7 +56,8 @@ struct header {
 };
 _Static_assert(sizeof(struct header) == USTAR_BLOCK_SIZE, "a tar header is one block");
 
-/* A pax header is text we must hold whole; real ones are a few hundred bytes. */
+/* A pax header is text we must hold whole; real ones are a few hundred bytes. The limit
+ * keeps a hostile size field from making us allocate gigabytes. */
 #define PAX_HEADER_MAX (64 * 1024)
 
 struct entry {
@@ -81,7 +88,11 @@ struct ustar_file {
 	const struct entry *entry;
 };
 
-/* What the records before a member said about it; cleared when the member is indexed. */
+/*
+ * What the records before a member said about it; cleared when the member is indexed. A pax
+ * path beats a GNU long name, which beats the header's own name: pax records are the most
+ * recent standard and, when an archive has both, the more precise.
+ */
 struct pending {
 	char *long_name, *long_link;        /* 'L', 'K' */
 	char *pax_path, *pax_link;          /* 'x' path=, linkpath= */
@@ -184,6 +195,8 @@ static bool checksum_matches(const struct header *header, int64_t *stored, int64
 	return *stored == unsigned_sum || *stored == signed_sum;
 }
 
+/* A block of zeros is where a header would be if the archive went on: the end marker. No
+ * real header is all zeros, since its checksum field alone holds digits. */
 static bool is_zero_block(const uint8_t *block)
 {
 	for (size_t i = 0; i < USTAR_BLOCK_SIZE; i++) {
@@ -253,6 +266,15 @@ static char *header_name(const struct header *header)
 
 /* ---- The index ------------------------------------------------------------------------------ */
 
+/*
+ * The index is one array of entries, sorted by path once the whole archive has been read. A
+ * lookup is a binary search; the entries inside a directory "d" are the run of paths that
+ * begin with "d/", so listing is a search for the start of the run and a walk along it. The
+ * array grows by doubling while the archive is read.
+ */
+
+/* A new, zeroed entry at the end of the array (which may move). Its sequence number is its
+ * place in the archive, which decides between duplicates later. */
 static struct entry *add_entry(struct ustar *archive)
 {
 	if (archive->count == archive->capacity) {
@@ -422,6 +444,11 @@ static int finish_index(struct ustar *archive)
 
 /* ---- Reading the archive -------------------------------------------------------------------- */
 
+/*
+ * Every way the archive can be damaged ends here: one console line with the header's byte
+ * offset and what was wrong with it, so that `dd skip=` or a hex dump can find it; the error
+ * is returned and fails the mount.
+ */
 static int __attribute__((format(printf, 3, 4))) damaged(int error, uint64_t offset,
 							  const char *format, ...)
 {
@@ -435,7 +462,9 @@ static int __attribute__((format(printf, 3, 4))) damaged(int error, uint64_t off
 	return error;
 }
 
-/* The contents of a metadata record ('L', 'K', 'x'), NUL-terminated, in new memory. */
+/* The contents of a metadata record ('L', 'K', 'x'), NUL-terminated, in new memory. The
+ * size is checked twice before anything is allocated: against the limit for its kind of
+ * record, and against what is left of the source. */
 static int read_record(struct ustar *archive, uint64_t offset, uint64_t size, size_t limit,
 		       char **out)
 {
@@ -483,7 +512,8 @@ static int read_long_name(struct ustar *archive, uint64_t offset, uint64_t size,
 }
 
 /* Parse a decimal number of pax text, with an optional '-' and an ignored fraction (mtime
- * may be "1700000000.25"). Returns 0 or -EBADMSG. */
+ * may be "1700000000.25"; GNU tar writes nanoseconds). Overflow is damage, not a clamp: a
+ * size that silently became INT64_MAX would be believed. Returns 0 or -EBADMSG. */
 static int parse_decimal(const char *text, size_t length, bool may_be_negative, int64_t *out)
 {
 	bool negative = length > 0 && text[0] == '-';
@@ -509,7 +539,9 @@ static int parse_decimal(const char *text, size_t length, bool may_be_negative, 
 	return 0;
 }
 
-/* Replace *slot with a normalized copy of a pax value (path or linkpath). */
+/* Replace *slot with a copy of a pax value (path or linkpath), normalized if it is a path in
+ * the archive. A pax value is counted, not terminated, so a NUL inside it would cut the name
+ * short without anyone noticing: that is damage. */
 static int take_pax_path(const char *value, size_t length, bool normalize_it, char **slot)
 {
 	char *copy;
@@ -539,6 +571,9 @@ static int parse_pax(struct pending *pending, const char *data, size_t size, uin
 {
 	size_t at = 0;
 
+	/* Each pass takes one record: the length digits, a space, the key up to '=', the
+	 * value up to the newline that the length says ends the record. The length is
+	 * checked against what is left before anything after the digits is looked at. */
 	while (at < size) {
 		const char *record = data + at, *key, *equals, *value;
 		size_t length = 0, i = 0, key_length, value_length;
@@ -618,6 +653,10 @@ static int index_member(struct ustar *archive, const struct header *header, uint
 	entry->mtime = pending->has_mtime ? pending->mtime : mtime;
 	entry->mode = (uint32_t)(mode & 07777);
 
+	/* The type decides what the entry is. Regular files ('0'; '\0' from pre-POSIX tars;
+	 * '7', "contiguous", which no system implements and which is read as a file) have
+	 * contents; links have a target instead; anything else (devices, FIFOs) is listed but
+	 * cannot be opened. */
 	switch (header->typeflag) {
 	case '0':
 	case '\0':
@@ -673,6 +712,11 @@ static int index_member(struct ustar *archive, const struct header *header, uint
 /*
  * Read every header from the start. Returns 0 at the end-of-archive marker or the end of the
  * source, or the first error.
+ *
+ * The loop keeps one invariant: `offset` is a block boundary at which a header is due, and
+ * offset + USTAR_BLOCK_SIZE <= source size before the header is read. Every step forward is
+ * computed from a size that was first checked against what is left of the source, so no
+ * field of the archive, however large, can move a read outside it or wrap the offset around.
  */
 static int scan(struct ustar *archive)
 {
@@ -727,7 +771,8 @@ static int scan(struct ustar *archive)
 		}
 		/* A pax size= overrides the header's field (which may be 0 or wrong when the
 		 * real size does not fit in 11 octal digits); it applies to members, not to
-		 * the metadata records. */
+		 * the metadata records. An 'x' record followed by another 'x' record keeps
+		 * its size= for the member that finally comes. */
 		contents = (uint64_t)size;
 		if (pending.has_size && block.header.typeflag != 'x' && block.header.typeflag != 'g' &&
 		    block.header.typeflag != 'L' && block.header.typeflag != 'K')
@@ -794,6 +839,7 @@ out:
 
 /* ---- The API ------------------------------------------------------------------------------- */
 
+/* Free the index. Safe on a half-built archive: ustar_mount uses it to clean up. */
 void ustar_unmount(struct ustar *archive)
 {
 	if (archive == NULL)
@@ -804,6 +850,8 @@ void ustar_unmount(struct ustar *archive)
 	free(archive);
 }
 
+/* Mount: read the headers (scan), then sort and complete the index (finish_index). Either
+ * step's failure frees everything, so a failed mount leaves nothing behind. */
 int ustar_mount(const struct ustar_source *source, struct ustar **out)
 {
 	struct ustar *archive = calloc(1, sizeof(*archive));
@@ -823,7 +871,9 @@ int ustar_mount(const struct ustar_source *source, struct ustar **out)
 	return 0;
 }
 
-/* Look up a caller's path (normalized first). NULL with *error set if there is none. */
+/* Look up a caller's path (normalized first, so that the index holds one spelling of each
+ * path and the caller may use any). NULL with *error set if there is none; the root, which
+ * has no entry, is reported through *root. */
 static const struct entry *find(const struct ustar *archive, const char *path, bool *root,
 				int *error)
 {
@@ -853,6 +903,8 @@ static const struct entry *find(const struct ustar *archive, const char *path, b
 	return entry;
 }
 
+/* What stat reports: contents only count for files, a target only for symlinks (a hard
+ * link was resolved into a file at mount time). */
 static void fill_stat(const struct entry *entry, struct ustar_stat *out)
 {
 	out->type = entry->type;
@@ -914,6 +966,8 @@ int ustar_open(const struct ustar *archive, const char *path, struct ustar_file 
 	return 0;
 }
 
+/* The contents are one run of bytes in the archive, starting at entry->data: a read is one
+ * read of the source, cut at the end of the file. */
 long ustar_read(struct ustar_file *file, uint64_t offset, void *buffer, size_t length)
 {
 	const struct entry *entry = file->entry;
@@ -940,6 +994,9 @@ void ustar_close(struct ustar_file *file)
 	free(file);
 }
 
+/* Listing walks the run of the sorted index that lies inside the directory and reports
+ * the entries with no further '/', which are its direct children. The root's run is the
+ * whole index. */
 int ustar_list(const struct ustar *archive, const char *directory, ustar_list_callback_t each,
 	       void *arg)
 {

@@ -41,7 +41,13 @@ static void store_be32(uint8_t *bytes, uint32_t word)
 	bytes[3] = (uint8_t)word;
 }
 
-/* Mix one 64-byte block into the state (FIPS 180-4, 6.2.2). */
+/*
+ * Mix one 64-byte block into the state (FIPS 180-4, 6.2.2). The 64 rounds shuffle eight
+ * working variables a..h: each round computes two temporaries from the choose and majority
+ * functions, a round constant and one word of the schedule, and shifts the variables down by
+ * one. At the end the working variables are added into the state, which is what makes the
+ * compression one-way.
+ */
 static void compress(uint32_t state[8], const uint8_t block[SHA256_BLOCK_SIZE])
 {
 	uint32_t schedule[64], a, b, c, d, e, f, g, h;
@@ -87,6 +93,8 @@ void sha256_init(struct sha256 *hash)
 	hash->filled = 0;
 }
 
+/* Data arrives in pieces of any size; the block buffer carries a partial block from one
+ * call to the next, so the pieces may split the message anywhere. */
 void sha256_update(struct sha256 *hash, const void *data, size_t length)
 {
 	const uint8_t *bytes = data;
@@ -146,6 +154,7 @@ void sha256(const void *data, size_t length, uint8_t digest[SHA256_DIGEST_SIZE])
 	sha256_final(&hash, digest);
 }
 
+/* Big-endian byte order, high nibble first: the same text sha256sum prints. */
 void sha256_to_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char hex[SHA256_HEX_SIZE])
 {
 	static const char digits[] = "0123456789abcdef";
