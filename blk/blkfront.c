@@ -731,6 +731,7 @@ static void choose_ring_order(struct blkfront *disk, unsigned int wanted)
 
 	if (xenbus_read_backend_u64(&disk->xenbus, "max-ring-page-order", &offered) < 0)
 		offered = 0;
+	disk->info.max_ring_page_order = (unsigned int)MIN(offered, (uint64_t)UINT32_MAX);
 	disk->ring_order = (unsigned int)MIN(MIN(offered, (uint64_t)wanted), MAX_RING_PAGE_ORDER);
 }
 

@@ -64,6 +64,7 @@ struct blkfront_info {
 	bool barrier;                   /* "feature-barrier" */
 	bool discard;                   /* "feature-discard" */
 	uint32_t max_indirect_segments; /* "feature-max-indirect-segments", 0 if absent */
+	unsigned int max_ring_page_order;   /* "max-ring-page-order", 0 if absent */
 	unsigned int ring_pages;        /* the ring we set up (1 if the backend offers no order) */
 	unsigned int ring_entries;      /* requests the ring holds */
 	unsigned int segments_per_request;  /* what one request carries: 11 or the indirect max */

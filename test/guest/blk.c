@@ -55,14 +55,14 @@ static struct blkfront *open_disk(unsigned int index, const struct blkfront_conf
 		const struct blkfront_info *info = blkfront_info(disk);
 
 		printf("disk %s: %lu sectors of %u bytes (physical %u), %s%s; ring %u page%s, "
-		       "%u entries; %u segments per request (backend indirect max %u); "
-		       "flush %d barrier %d discard %d\n",
+		       "%u entries (backend max order %u); %u segments per request (backend "
+		       "indirect max %u); flush %d barrier %d discard %d\n",
 		       info->name, (unsigned long)info->sectors, info->sector_size,
 		       info->physical_sector_size, info->read_only ? "read-only" : "writable",
 		       info->cdrom ? ", cdrom" : "", info->ring_pages,
 		       info->ring_pages == 1 ? "" : "s", info->ring_entries,
-		       info->segments_per_request, info->max_indirect_segments, info->flush,
-		       info->barrier, info->discard);
+		       info->max_ring_page_order, info->segments_per_request,
+		       info->max_indirect_segments, info->flush, info->barrier, info->discard);
 	}
 	return disk;
 }
