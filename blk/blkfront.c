@@ -1115,6 +1115,8 @@ int blkfront_submit(struct blkfront *disk, enum blkfront_op op, uint64_t offset,
 
 	if (rc < 0)
 		return rc;
+	if (done == NULL)
+		return -EINVAL;     /* every accepted request is answered through its callback */
 	io = calloc(1, sizeof(*io));
 	if (io == NULL)
 		return -ENOMEM;

@@ -17,7 +17,9 @@
  *             broken (below)
  *   -EOPNOTSUPP  discard on a disk whose backend does not offer it; a flush or discard the
  *             backend refused with BLKIF_RSP_EOPNOTSUPP
- *   -ENOMEM   no memory for the request's bookkeeping
+ *   -ENOMEM   no memory for the request's bookkeeping or its bounce pages
+ *   -ENOSPC   the grant table is full, and none of this disk's requests is in flight to
+ *             free a grant (with some in flight, the request waits for them instead)
  *   -EDEADLK  a synchronous call from a completion callback (it would wait for itself)
  *
  * The backend is not trusted. A response that names a request not in flight, has an unknown
@@ -109,8 +111,8 @@ enum blkfront_op {
 typedef void (*blkfront_callback_t)(int status, void *arg);
 
 /*
- * Start a request and return at once. 0: `done` will be called when it has finished; the
- * buffer must stay untouched until then. An error: the request was not started and `done`
+ * Start a request and return at once. 0: `done` (which must not be NULL) will be called when
+ * it has finished; the buffer must stay untouched until then. An error: the request was not started and `done`
  * will not be called. Any length is accepted; the driver cuts it into as many ring requests
  * as it needs and keeps up to a full ring of them in flight.
  */
