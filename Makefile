@@ -8,6 +8,7 @@
 #   make run             boot the app in nested Xen and stream its console
 #   make test            unit tests, fuzz smoke, hosted network tests, then every boot test
 #   make fuzz            run each fuzz target for longer (FUZZ_SECONDS, default 60)
+#   make bench           benchmarks in nested Xen (test/bench/*.test); never pass/fail on speed
 #   make deps            install the Debian packages that all of this needs
 #
 # Every object lands under build/. Xen's public headers come from Debian's libxen-dev
@@ -75,7 +76,11 @@ ARCH_SRCS := $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S)
 XEN_SRCS  := $(wildcard xen/*.c)
 LIB_SRCS  := $(wildcard lib/*.c)
 CORE_SRCS := $(wildcard kernel/*.c)
-KERNEL_SRCS := $(ARCH_SRCS) $(XEN_SRCS) $(LIB_SRCS) $(CORE_SRCS)
+# Block devices and the tar file system (docs/blkfront.md). Linked into every image, but
+# --gc-sections drops every function nothing calls, so an app that opens no disk carries
+# none of it (hello's size does not change).
+BLK_SRCS  := $(wildcard blk/*.c)
+KERNEL_SRCS := $(ARCH_SRCS) $(XEN_SRCS) $(LIB_SRCS) $(CORE_SRCS) $(BLK_SRCS)
 # The TCP/IP stack (docs/tcpip.md). Linked into every app image; --gc-sections drops it from
 # apps that do not use it, so hello stays as small as it was.
 NET_SRCS  := $(wildcard net/*.c)
@@ -92,7 +97,7 @@ APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c) $(NET_SRCS))
 IMAGE := $(BUILD)/mote-$(APP)
 
 .PHONY: all deps run test unit boot-test images test-images clean hosted hosted-test \
-	fuzz fuzz-smoke
+	fuzz fuzz-smoke bench
 .DEFAULT_GOAL := all
 
 ifeq ($(PLATFORM),linux)
@@ -188,7 +193,7 @@ test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c \
-	app/httpd/http.c $(NET_SRCS)
+	app/httpd/http.c $(NET_SRCS) blk/blkreq.c blk/ustar.c blk/blkfront.c
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
 $(BUILD)/host/%.o: %.c | $(BUILD)/include/xen
@@ -200,7 +205,17 @@ $(BUILD)/unit-tests: $(UNIT_OBJS)
 	$(quiet) HOSTLD $@
 	$(Q)$(CC) -o $@ $^ $(CHECK_LIBS)
 
-unit: $(BUILD)/unit-tests
+# test_ustar mounts archives that the host's GNU tar makes, in its three formats.
+TAR_FIXTURES := $(addprefix $(BUILD)/fixtures/,ustar.tar gnu.tar pax.tar)
+$(TAR_FIXTURES) &: test/unit/make-tar-fixtures.sh
+	$(quiet) TAR $(BUILD)/fixtures
+	$(Q)test/unit/make-tar-fixtures.sh $(BUILD)/fixtures
+$(BUILD)/host/test/unit/test_ustar.o: HOST_CFLAGS += -DUSTAR_FIXTURES='"$(abspath $(BUILD))/fixtures"'
+# blkfront runs against a fake backend: every kernel and Xen function it calls is renamed to
+# the fake in test_blkfront.c (see test/unit/blkfront_fakes.h).
+$(BUILD)/host/blk/blkfront.o: HOST_CFLAGS += -include test/unit/blkfront_fakes.h
+
+unit: $(BUILD)/unit-tests $(TAR_FIXTURES)
 	$(BUILD)/unit-tests
 
 # ---------------------------------------------------------------------------------------------
@@ -243,43 +258,53 @@ hosted-test: $(BUILD)/linux/mote-echo
 	test/hosted/run.sh $(BUILD)/linux/mote-echo
 
 # ---------------------------------------------------------------------------------------------
-# Fuzz targets (libFuzzer): the network input path and the DHCP parser, built with clang and
-# the address and undefined-behaviour sanitizers. fuzz-smoke runs each for a few seconds in
-# `make test`; `make fuzz` for FUZZ_SECONDS each. Crashes are written to build/fuzz/.
+# Fuzz targets (libFuzzer), test/fuzz/<target>.c, built with clang and the address and
+# undefined-behaviour sanitizers: the network input path and the DHCP parser (with lib/ and the
+# stack, renamed as in the unit tests, on the fake kernel), and the tar parser (alone, against
+# glibc, so that ASan sees every allocation; -Wno-incompatible-library-redeclaration: lib/errno.h's
+# strerror returns const char *, glibc's char *, and the fuzzed code does not call it).
+# fuzz-smoke runs each target for FUZZ_SMOKE_SECONDS in `make test`; `make fuzz` for
+# FUZZ_SECONDS. Crashes are written to build/fuzz/<target>-crash-*; the corpus grows in
+# build/fuzz/corpus-<target>, starting from build/fuzz/seeds-<target>.
 
 FUZZ_CC      := clang
-FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -I$(BUILD)/include -DMOTE_HOST=1 \
-	$(XEN_INTERFACE) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -include test/unit/host.h
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. $(XEN_INTERFACE) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TARGETS := $(basename $(notdir $(wildcard test/fuzz/*.c)))
-FUZZ_SUPPORT := $(LIB_SRCS) $(NET_SRCS) test/unit/stubs.c test/unit/kernel_fakes.c
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 
-$(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_SUPPORT) $(wildcard net/*.h lib/*.h test/unit/*.h) \
-		| $(BUILD)/include/xen
-	@mkdir -p $(dir $@)
+FUZZ_NET_TARGETS := $(BUILD)/fuzz/net_input $(BUILD)/fuzz/dhcp_parse
+FUZZ_NET_SUPPORT := $(LIB_SRCS) $(NET_SRCS) test/unit/stubs.c test/unit/kernel_fakes.c
+$(FUZZ_NET_TARGETS): $(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_NET_SUPPORT) \
+		$(wildcard net/*.h lib/*.h test/unit/*.h) | $(BUILD)/include/xen
+	@mkdir -p $(BUILD)/fuzz/seeds-$*
 	$(quiet) FUZZCC $@
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SUPPORT)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/include -DMOTE_HOST=1 -include test/unit/host.h \
+		-o $@ $< $(FUZZ_NET_SUPPORT)
+	$(Q)cp test/fuzz/seeds/$*/* $(BUILD)/fuzz/seeds-$*/
+
+# ustar: the tar parser, seeded with the unit tests' archives.
+$(BUILD)/fuzz/ustar: test/fuzz/ustar.c blk/ustar.c blk/ustar.h $(TAR_FIXTURES)
+	@mkdir -p $(BUILD)/fuzz/seeds-ustar
+	$(quiet) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-incompatible-library-redeclaration -o $@ \
+		test/fuzz/ustar.c blk/ustar.c
+	$(Q)cp $(TAR_FIXTURES) $(BUILD)/fuzz/seeds-ustar/
+
+# run_fuzz TARGET SECONDS: fuzz, keeping what it finds; on a crash, show the report.
+run_fuzz = mkdir -p $(BUILD)/fuzz/corpus-$(1) && \
+	$(BUILD)/fuzz/$(1) -max_total_time=$(2) -max_len=4096 -close_fd_mask=1 -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/$(1)- $(BUILD)/fuzz/corpus-$(1) $(BUILD)/fuzz/seeds-$(1) \
+		>$(BUILD)/fuzz/$(1).log 2>&1 || { tail -40 $(BUILD)/fuzz/$(1).log; exit 1; }; \
+	printf '  FUZZ    %s: %s runs in %ss, no crash\n' $(1) \
+		"$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz/$(1).log)" $(2)
 
 fuzz-smoke: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
-		printf '  FUZZ    %s (%ss)\n' $$t $(FUZZ_SMOKE_SECONDS); \
-		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SMOKE_SECONDS) -max_len=2048 \
-			-artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus-$$t \
-			test/fuzz/seeds/$$t > $(BUILD)/fuzz/$$t.log 2>&1 \
-			|| { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
-		grep -E '^(Done|#[0-9]+ +DONE)' $(BUILD)/fuzz/$$t.log | tail -1; \
-	done
+	@$(foreach t,$(FUZZ_TARGETS),$(call run_fuzz,$(t),$(FUZZ_SMOKE_SECONDS));)
 
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
-		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
-			-artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus-$$t \
-			test/fuzz/seeds/$$t || exit 1; \
-	done
+	@$(foreach t,$(FUZZ_TARGETS),$(call run_fuzz,$(t),$(FUZZ_SECONDS));)
 
 # ---------------------------------------------------------------------------------------------
 # Boot tests: every test/boot/*.test in one nested-Xen boot (scripts/boot-test.sh).
@@ -288,6 +313,14 @@ boot-test: images test-images
 	scripts/boot-test.sh
 
 test: unit fuzz-smoke hosted-test boot-test
+
+# Benchmarks: test/bench/*.test in one nested boot, in their own output directory. They report
+# numbers (the guest's console and dom0's lines starting with "bench:") and never fail on speed.
+bench: images test-images
+	MOTE_OUT=$(BUILD)/bench scripts/boot-test.sh $(wildcard test/bench/*.test)
+	@grep -h '^bench:' $(BUILD)/bench/*.console
+	@awk '/^@@MOTE-BEGIN console/ { c = 1 } /^@@MOTE-END console/ { c = 0 } !c && /^bench:/' \
+		$(BUILD)/bench/serial.log
 
 run: deps $(IMAGE) $(IMAGE).cfg
 	scripts/run.sh $(IMAGE) $(CMDLINE)

@@ -23,6 +23,10 @@ static Suite *(*const all_suites[])(void) = {
 	gnttab_suite,
 	xenstore_suite,
 	http_suite,
+	sha256_suite,
+	blkreq_suite,
+	ustar_suite,
+	blkfront_suite,
 };
 
 int main(void)

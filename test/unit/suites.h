@@ -29,5 +29,9 @@ Suite *dhcp_suite(void);
  * does not exist yet: the missing function's address is then NULL and main.c skips it.
  */
 Suite *cmdline_suite(void) __attribute__((weak));
+Suite *sha256_suite(void);
+Suite *blkreq_suite(void);
+Suite *ustar_suite(void);
+Suite *blkfront_suite(void);
 
 #endif
