@@ -228,7 +228,7 @@ unit: $(BUILD)/unit-tests $(TAR_FIXTURES)
 
 HOSTED_CFLAGS := $(filter-out -O1,$(HOST_CFLAGS)) -O2 -D_GNU_SOURCE -include test/unit/host.h
 HOSTED_SRCS := $(wildcard platform/linux/*.c) $(LIB_SRCS) $(NET_SRCS) kernel/sched.c \
-	arch/x86_64/thread.c arch/x86_64/switch.S
+	arch/x86_64/thread.c arch/x86_64/switch.S blk/tarfs.c blk/ustar.c
 hosted_obj = $(patsubst %,$(BUILD)/linux/obj/%.o,$(basename $(1)))
 HOSTED_OBJS := $(call hosted_obj,$(HOSTED_SRCS))
 
@@ -250,12 +250,14 @@ $(BUILD)/linux/mote-%: $(HOSTED_OBJS) $$(call hosted_obj,$$(wildcard app/$$*/*.c
 # Objects named only through the pattern rule above must not be deleted as intermediates.
 .SECONDARY: $(HOSTED_OBJS)
 
-hosted: $(BUILD)/linux/mote-echo
+hosted: $(BUILD)/linux/mote-echo $(BUILD)/linux/mote-httpd
 
-# Ping, UDP echo and a 10 MiB TCP echo against Linux, inside a network namespace that the
-# test creates and removes (needs root: ip netns, TAP).
-hosted-test: $(BUILD)/linux/mote-echo
+# Against Linux's own ping, nc and curl, inside network namespaces that the tests create and
+# remove (needs root: ip netns, TAP): the stack (ping, UDP echo, a 10 MiB TCP echo, DHCP) with
+# the echo app, then every feature of httpd on a tar archive of the sample site.
+hosted-test: $(BUILD)/linux/mote-echo $(BUILD)/linux/mote-httpd
 	test/hosted/run.sh $(BUILD)/linux/mote-echo
+	test/hosted/httpd.sh $(BUILD)/linux/mote-httpd
 
 # ---------------------------------------------------------------------------------------------
 # Fuzz targets (libFuzzer), test/fuzz/<target>.c, built with clang and the address and

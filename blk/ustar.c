@@ -790,7 +790,7 @@ static int scan(struct ustar *archive)
 			rc = read_long_name(archive, offset, contents, &pending.long_link);
 			break;
 		case 'x': {
-			char *text;
+			char *text = NULL;
 
 			rc = read_record(archive, offset, contents, PAX_HEADER_MAX, &text);
 			if (rc == 0) {

@@ -5,14 +5,15 @@
 set -eu
 
 # iproute2, iputils-ping, netcat-openbsd and dnsmasq-base are the Linux side of the hosted
-# network tests (test/hosted/run.sh): namespaces and TAP devices, ping, nc, a DHCP server.
+# network tests (test/hosted/run.sh): namespaces and TAP devices, ping, nc, a DHCP server;
+# curl is the client of httpd's tests (test/hosted/httpd.sh).
 
 PACKAGES="
   gcc binutils make libc6-dev
   libxen-dev
   check pkg-config
   clang libclang-rt-14-dev
-  iproute2 iputils-ping netcat-openbsd dnsmasq-base
+  iproute2 iputils-ping netcat-openbsd dnsmasq-base curl
   qemu-system-x86
   cpio xz-utils gzip zstd file
   tar coreutils

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #define HOSTED_MAX_TAPS 4
+#define HOSTED_MAX_DISKS 4
 
 /* What main() read from the command line before it passed the rest to app_main. */
 struct hosted_options {
@@ -23,6 +24,8 @@ struct hosted_options {
 	bool offload;                           /* checksum offload on TAP (--no-offload: off) */
 	unsigned long memory_mib;               /* --memory MiB: the page allocator's region */
 	unsigned int loss_percent;              /* --loss P: drop P% of frames each way (tests) */
+	const char *disks[HOSTED_MAX_DISKS];    /* --disk FILE, repeatable (platform/linux/disk.c) */
+	int disk_count;
 };
 
 const struct hosted_options *hosted_options(void);

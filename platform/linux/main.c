@@ -4,7 +4,8 @@
  * and heap, so memory limits behave as in a guest), the threads, then call app_main with
  * the arguments that are not the platform's own.
  *
- *     build/linux/mote-echo --tap tap0 [--memory 16] [--no-offload] [--loss 2] APP ARGUMENTS...
+ *     build/linux/mote-echo --tap tap0 [--disk FILE] [--memory 16] [--no-offload] [--loss 2]
+ *                           APP ARGUMENTS...
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "kernel/sched.h"
 #include "kernel/symbols.h"
 #include "kernel/arch.h"
+#include "xen/control.h"
 #include "xen/time.h"
 #include "lib/assert.h"
 #include "lib/heap.h"
@@ -75,10 +77,11 @@ void arch_backtrace(uintptr_t fp)
 
 static noreturn void usage(const char *program)
 {
-	fprintf(stderr, "usage: %s [--tap NAME]... [--memory MIB] [--no-offload] [--loss PERCENT]\n"
-		"       [app arguments]\n"
-		"  the TAP device may also be named in $MOTE_TAP; --loss drops that share of the\n"
-		"  frames in each direction, to test retransmission\n", program);
+	fprintf(stderr, "usage: %s [--tap NAME]... [--disk FILE]... [--memory MIB] [--no-offload]\n"
+		"       [--loss PERCENT] [app arguments]\n"
+		"  the TAP device may also be named in $MOTE_TAP; each --disk is a disk for\n"
+		"  blkfront (ids 0, 1, ...); --loss drops that share of the frames in each\n"
+		"  direction, to test retransmission\n", program);
 	exit(2);
 }
 
@@ -97,6 +100,10 @@ int main(int argc, char **argv)
 			if (options.tap_count == HOSTED_MAX_TAPS)
 				usage(argv[0]);
 			options.taps[options.tap_count++] = argv[++i];
+		} else if (strcmp(argv[i], "--disk") == 0 && i + 1 < argc) {
+			if (options.disk_count == HOSTED_MAX_DISKS)
+				usage(argv[0]);
+			options.disks[options.disk_count++] = argv[++i];
 		} else if (strcmp(argv[i], "--memory") == 0 && i + 1 < argc) {
 			options.memory_mib = strtoul(argv[++i], NULL, 10);
 			if (options.memory_mib < 1 || options.memory_mib > 4096)
@@ -126,6 +133,7 @@ int main(int argc, char **argv)
 	}
 	heap_init();
 	sched_init();
+	control_init();
 	boot_duration = time_now() - started;
 	return app_main(app_argc, app_argv);
 }
