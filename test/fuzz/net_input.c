@@ -19,7 +19,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include "test/unit/net_fakes.h"
+#include "test/unit/kernel_fakes.h"
 #include "net/checksum.h"
 #include "net/byteorder.h"
 #include "net/net.h"
