@@ -26,6 +26,7 @@
 #include "lib/errno.h"
 #include "lib/heap.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
 #define DEFAULT_CLIENTS 32
 #define MAX_CLIENTS  1024
@@ -155,7 +156,7 @@ static void tcp_echo(void *arg)
 	int rc;
 
 	(void)arg;
-	rc = tcp_listen(echo.net, echo.port, 16, &listener);
+	rc = tcp_listen(echo.net, echo.port, MIN(echo.max_clients, 128u), &listener);
 	if (rc < 0) {
 		printf("echo: cannot listen on TCP port %u: %s\n", echo.port, strerror(rc));
 		return;
