@@ -1086,8 +1086,12 @@ static int netfront_connect(struct netfront *nf, const char *id)
 	       nf->netif.mac[1], nf->netif.mac[2], nf->netif.mac[3], nf->netif.mac[4],
 	       nf->netif.mac[5], nf->netif.mtu, nf->rx_ids.in_use, nf->xenbus.backend,
 	       nf->sg ? " (feature-sg)" : "");
-	/* 10. In case the backend looked at the rx ring before we were all set. */
+	/* 10. Kick both ways. The backend may have looked at the rx ring before it was all
+	 *     set; and it may have delivered frames while we waited in step 9, when poll
+	 *     ignored the event (we were not Connected yet) and rsp_event was already passed,
+	 *     so no second event will come: poll once now. */
 	notify_backend(nf);
+	netif_notify(&nf->netif);
 	return 0;
 
 err:
@@ -1269,8 +1273,15 @@ static void netfront_thread(void *arg)
 		       (unsigned long)nf->stats.grants_leaked, grants.in_use, grants.leaked);
 		if (!reconnect(nf))
 			break;
-		/* Maybe a new MAC, certainly a new port on dom0's bridge: tell the neighbours. */
+		/*
+		 * Maybe a new MAC, certainly a new port on dom0's bridge: tell the neighbours
+		 * (a gratuitous ARP). Twice, ANNOUNCE_INTERVAL apart as RFC 5227 2.3 does: Linux
+		 * ignores an ARP that would replace an entry younger than its locktime (1 s), so
+		 * a peer that used our old MAC a moment ago only listens to the second.
+		 */
 		netif_link_changed(&nf->netif);
+		if (sched_wait(must_disconnect, nf, time_now() + 2 * NSEC_PER_SEC) < 0)
+			netif_link_changed(&nf->netif);
 	}
 	netfront_disconnect(nf);
 	nf->state = NETFRONT_CLOSED;
