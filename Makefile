@@ -158,7 +158,9 @@ $(BUILD)/$(1): $(BUILD)/$(1).elf
 endef
 
 $(foreach a,$(APPS),$(eval $(call IMAGE_RULES,mote-$(a),$(call APP_OBJS,$(a)))))
-$(foreach t,$(TEST_GUESTS),$(eval $(call IMAGE_RULES,test-$(t),$(call obj,test/guest/$(t).c) $(call obj,test/guest/testlib.c))))
+# Test guests may use the network code too (netfront_sg drives netfront without the stack);
+# --gc-sections keeps only what a guest calls.
+$(foreach t,$(TEST_GUESTS),$(eval $(call IMAGE_RULES,test-$(t),$(call obj,test/guest/$(t).c) $(call obj,test/guest/testlib.c) $(call obj,$(NET_SRCS)))))
 
 $(BUILD)/obj/syms-empty.o: scripts/gensyms.sh | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)

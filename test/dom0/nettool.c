@@ -10,6 +10,9 @@
  *                                      (default 3) lines of its own
  *   nettool udp HOST PORT COUNT SIZE   UDP: COUNT datagrams of SIZE bytes, one at a time,
  *                                      each waiting (1 s) for its echo
+ *   nettool udp-recv PORT COUNT        UDP: receive COUNT datagrams on PORT and check each
+ *                                      payload: a 32-bit sequence number, then bytes
+ *                                      (seq * 7 + i) & 0xff (test/guest/netfront_sg.c)
  *   nettool send HOST PORT BYTES       TCP: send BYTES and time it until the peer has
  *                                      acknowledged the last byte (throughput to HOST)
  *   nettool recv HOST PORT             TCP: read until the peer closes; time it
@@ -403,6 +406,40 @@ static int command_udp(const struct sockaddr_in *address, int count, size_t size
 	return lost == 0 && wrong == 0 ? 0 : 1;
 }
 
+static int command_udp_recv(const char *port, int count)
+{
+	static uint8_t in[65536];
+	struct sockaddr_in address = address_of("0.0.0.0", port);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), received = 0, intact = 0;
+	size_t smallest = SIZE_MAX, largest = 0;
+
+	if (fd < 0 || bind(fd, (const struct sockaddr *)&address, sizeof(address)) < 0)
+		die("udp-recv: bind: %s", strerror(errno));
+	while (received < count) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		bool good;
+
+		if (poll(&p, 1, timeout_ms) <= 0)
+			break;
+		n = recv(fd, in, sizeof(in), 0);
+		if (n < 4)
+			continue;
+		received++;
+		good = true;
+		for (ssize_t i = 4; i < n && good; i++)
+			good = in[i] == (uint8_t)(((uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 |
+						    (uint32_t)in[2] << 8 | in[3]) * 7 + (uint32_t)i);
+		intact += good;
+		smallest = (size_t)n < smallest ? (size_t)n : smallest;
+		largest = (size_t)n > largest ? (size_t)n : largest;
+	}
+	close(fd);
+	printf("nettool: udp-recv: %d datagrams, %d intact, %d wrong (%zu to %zu bytes)\n", received,
+	       intact, received - intact, received > 0 ? smallest : 0, largest);
+	return received == count && intact == count ? 0 : 1;
+}
+
 static int command_send(const struct sockaddr_in *address, size_t total)
 {
 	static uint8_t buffer[65536];
@@ -472,6 +509,8 @@ int main(int argc, char **argv)
 	if (limit != NULL)
 		timeout_ms = atoi(limit) * 1000;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && strcmp(argv[1], "udp-recv") == 0)
+		return command_udp_recv(argv[2], atoi(argv[3]));
 	if (argc < 4)
 		usage();
 	address = address_of(argv[2], argv[3]);
