@@ -190,13 +190,17 @@ test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c \
-	app/httpd/http.c $(NET_SRCS)
+	xen/netfront.c app/httpd/http.c $(NET_SRCS)
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
 $(BUILD)/host/%.o: %.c | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTCC $<
 	$(Q)$(CC) $(HOST_CFLAGS) -include test/unit/host.h -MMD -MP -c $< -o $@
+
+# netfront runs against a fake netback: every kernel and Xen function it calls is renamed to
+# the fake in test_netfront.c (see test/unit/netfront_fakes.h).
+$(BUILD)/host/xen/netfront.o: HOST_CFLAGS += -include test/unit/netfront_fakes.h
 
 $(BUILD)/unit-tests: $(UNIT_OBJS)
 	$(quiet) HOSTLD $@

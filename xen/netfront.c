@@ -750,12 +750,16 @@ static bool rx_slot(struct netfront *nf)
 		frame->flags = (uint16_t)((frame->flags & ~NETRXF_more_data) |
 					  (response.flags & NETRXF_more_data));
 	}
-	/* A chain that goes on and on would take the whole ring: end it, dropped. */
-	if (++frame->slots > MAX_SLOTS_PER_FRAME) {
+	/*
+	 * No frame takes more slots than that. A longer chain is dropped when it ends: it holds
+	 * no buffers meanwhile (a bad frame's go straight back), so however long it runs, it
+	 * costs no memory; and following it to its end keeps us in step with the backend.
+	 */
+	if (++frame->slots == MAX_SLOTS_PER_FRAME + 1) {
 		bad_response(nf, "rx frame longer than %u slots", MAX_SLOTS_PER_FRAME);
+		netbuf_free(frame->head);
+		frame->head = frame->tail = NULL;
 		frame->bad = true;
-		rx_frame_end(nf);
-		return true;
 	}
 	if (frame->extra_follows || (response.flags & NETRXF_more_data))
 		return false;
