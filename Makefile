@@ -8,6 +8,7 @@
 #   make run             boot the app in nested Xen and stream its console
 #   make test            unit tests, fuzz smoke, hosted network tests, then every boot test
 #   make fuzz            run each fuzz target for longer (FUZZ_SECONDS, default 60)
+#   make bench           benchmarks in nested Xen (test/bench/*.test); never pass/fail on speed
 #   make deps            install the Debian packages that all of this needs
 #
 # Every object lands under build/. Xen's public headers come from Debian's libxen-dev
@@ -92,7 +93,7 @@ APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c) $(NET_SRCS))
 IMAGE := $(BUILD)/mote-$(APP)
 
 .PHONY: all deps run test unit boot-test images test-images clean hosted hosted-test \
-	fuzz fuzz-smoke
+	fuzz fuzz-smoke bench
 .DEFAULT_GOAL := all
 
 ifeq ($(PLATFORM),linux)
@@ -294,6 +295,12 @@ boot-test: images test-images
 	scripts/boot-test.sh
 
 test: unit fuzz-smoke hosted-test boot-test
+
+# Benchmarks: test/bench/*.test in one nested boot, in their own output directory. They report
+# numbers (the guest's console and dom0's lines starting with "bench:") and never fail on speed.
+bench: images test-images
+	MOTE_OUT=$(BUILD)/bench scripts/boot-test.sh $(wildcard test/bench/*.test)
+	@grep -h '^bench:' $(BUILD)/bench/serial.log
 
 run: deps $(IMAGE) $(IMAGE).cfg
 	scripts/run.sh $(IMAGE) $(CMDLINE)

@@ -17,6 +17,10 @@
  *                                      acknowledged the last byte (throughput to HOST)
  *   nettool recv HOST PORT             TCP: read until the peer closes; time it
  *                                      (throughput from HOST)
+ *   nettool serve SINK SOURCE BYTES    the other end of send and recv, for a Linux guest:
+ *                                      on port SINK read until the client closes, on port
+ *                                      SOURCE send BYTES and close; forever, one client at
+ *                                      a time (test/bench/net-tcp.test)
  *
  * Exit status 0 when the result is right (identical echo, every connection served, no
  * datagram lost), 1 when it is not, 2 for a usage or network error. Everything gives up
@@ -495,9 +499,59 @@ static int command_recv(const struct sockaddr_in *address)
 	return received > 0 ? 0 : 1;
 }
 
+static int listen_on(int port)
+{
+	struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
+
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&address, sizeof(address)) < 0 || listen(fd, 4) < 0)
+		die("serve: port %d: %s", port, strerror(errno));
+	return fd;
+}
+
+static int command_serve(int sink_port, int source_port, size_t total)
+{
+	static uint8_t buffer[65536];
+	struct pollfd listeners[2] = { { .fd = listen_on(sink_port), .events = POLLIN },
+				       { .fd = listen_on(source_port), .events = POLLIN } };
+
+	for (;;) {
+		if (poll(listeners, 2, -1) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			int fd;
+
+			if (!(listeners[i].revents & POLLIN))
+				continue;
+			fd = accept(listeners[i].fd, NULL, NULL);
+			if (fd < 0)
+				continue;
+			if (i == 0) {
+				while (read(fd, buffer, sizeof(buffer)) > 0)
+					;
+			} else {
+				for (size_t sent = 0; sent < total;) {
+					size_t chunk = total - sent < sizeof(buffer) ? total - sent : sizeof(buffer);
+					ssize_t n = write(fd, buffer, chunk);
+
+					if (n <= 0)
+						break;
+					sent += (size_t)n;
+				}
+			}
+			close(fd);
+		}
+	}
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: nettool echo|conns|udp|send|recv HOST PORT [ARGS] (see the source)\n");
+	fprintf(stderr, "usage: nettool echo|conns|udp|send|recv HOST PORT [ARGS], udp-recv PORT COUNT,\n"
+			"       nettool serve SINK-PORT SOURCE-PORT BYTES (see the source)\n");
 	exit(2);
 }
 
@@ -509,6 +563,8 @@ int main(int argc, char **argv)
 	if (limit != NULL)
 		timeout_ms = atoi(limit) * 1000;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 5 && strcmp(argv[1], "serve") == 0)
+		return command_serve(atoi(argv[2]), atoi(argv[3]), strtoull(argv[4], NULL, 0));
 	if (argc == 4 && strcmp(argv[1], "udp-recv") == 0)
 		return command_udp_recv(argv[2], atoi(argv[3]));
 	if (argc < 4)
