@@ -67,6 +67,13 @@
 #define MAX_RX_BUFFERS (2 * RX_RING_SIZE)
 /* Ask for a transmit-completion event only after this many responses (see tx_reap). */
 #define TX_EVENT_BATCH 32u
+/*
+ * Frames that wait for room on a full transmit ring; more are dropped (-ENOBUFS). netback
+ * answers a request only when dom0 has freed the data (it maps our pages rather than copy
+ * them), so a slow reader in dom0 keeps the ring full; waiting here costs at most a page per
+ * frame, a drop costs TCP a retransmission.
+ */
+#define TX_BACKLOG_MAX 256u
 /* This many bad responses, and the backend is no longer believed at all. */
 #define BAD_RESPONSE_LIMIT 16u
 /* How long the backend may take for each step of connecting and of closing. */
@@ -141,6 +148,8 @@ struct netfront {
 	struct tx_slot tx_slots[TX_RING_SIZE];
 	uint32_t tx_id_storage[TX_RING_SIZE];
 	struct id_pool tx_ids;
+	struct list_node tx_backlog;    /* struct netbuf (by link): frames waiting for room */
+	unsigned int tx_backlog_count;
 
 	/* The receive ring. */
 	netif_rx_sring_t *rx_sring;
@@ -173,6 +182,7 @@ static struct {
 } netfronts;
 
 static void netfront_disconnect(struct netfront *nf);
+static void tx_drain_backlog(struct netfront *nf);
 
 /* ---- Trouble -------------------------------------------------------------------------- */
 
@@ -375,11 +385,13 @@ static void tx_complete(struct netfront *nf, struct netif_tx_response response)
 }
 
 /*
- * Read the transmit responses, then choose when we want the next event. The backend sends
- * one when rsp_prod passes rsp_event (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY). We reap on
- * every transmit and every poll anyway, so a completion event is only needed when frames
- * pile up: ask for one after half of what is in flight, and never for fewer than
- * TX_EVENT_BATCH responses. A lone frame is reaped by the next transmit or poll.
+ * Read the transmit responses, put waiting frames on the ring, then choose when we want the
+ * next event. The backend sends one when rsp_prod passes rsp_event
+ * (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY). We reap on every poll and whenever transmit
+ * needs room, so a completion event is only needed when frames pile up: ask for one after
+ * half of what is in flight, and never for fewer than TX_EVENT_BATCH responses; a lone
+ * frame is reaped by the next transmit or poll. Frames in the backlog want room soon, so
+ * then the event comes after a quarter.
  */
 static void tx_reap(struct netfront *nf)
 {
@@ -402,9 +414,13 @@ static void tx_reap(struct netfront *nf)
 		}
 		if (nf->state != NETFRONT_CONNECTED)
 			return;
+		tx_drain_backlog(nf);
 		in_flight = nf->tx_req_prod - nf->tx_rsp_cons;
+		/* Frames waiting for room want the event sooner: after a quarter of the ring. */
 		WRITE_ONCE(nf->tx_sring->rsp_event,
-			   nf->tx_rsp_cons + MAX(in_flight / 2, TX_EVENT_BATCH));
+			   nf->tx_rsp_cons + (nf->tx_backlog_count > 0
+					      ? MAX(in_flight / 4, 1u)
+					      : MAX(in_flight / 2, TX_EVENT_BATCH)));
 		/* Responses that came before rsp_event was set raise no event: look once more. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (READ_ONCE(nf->tx_sring->rsp_prod) == prod)
@@ -503,13 +519,75 @@ undo:
 	return rc;
 }
 
+/*
+ * Put one frame on the ring (the caller made sure there is room); the caller publishes it
+ * with tx_push. On failure the frame is freed.
+ */
+static int tx_send(struct netfront *nf, struct netbuf *frame)
+{
+	netif_tx_request_t requests[MAX_SLOTS_PER_FRAME];
+	int count = tx_build(nf, frame, netbuf_chain_length(frame), requests);
+
+	if (count < 0) {
+		netbuf_free(frame);
+		return count;
+	}
+	/* The first slot owns the frame until every slot is answered. */
+	nf->tx_slots[requests[0].id].frame = frame;
+	nf->tx_slots[requests[0].id].pending = (uint16_t)count;
+	nf->tx_slots[requests[0].id].keep_pages = false;
+	if (count > 1)
+		nf->stats.tx_multislot++;
+	for (int i = 0; i < count; i++)
+		nf->tx_sring->ring[nf->tx_req_prod++ & (TX_RING_SIZE - 1)].req = requests[i];
+	return 0;
+}
+
+/* Frames that waited for room go out, oldest first, while there is room. */
+static void tx_drain_backlog(struct netfront *nf)
+{
+	bool sent = false;
+
+	while (!list_empty(&nf->tx_backlog)) {
+		struct netbuf *frame = list_first_entry(&nf->tx_backlog, struct netbuf, link);
+		unsigned int slots = frame_slots(frame);
+
+		if (tx_free_slots(nf) < slots)
+			break;
+		list_remove(&frame->link);
+		nf->tx_backlog_count--;
+		if (tx_send(nf, frame) < 0)
+			nf->netif.stats.tx_dropped++;
+		sent = true;
+	}
+	if (sent)
+		tx_push(nf);
+}
+
+/* Frames that never went out, at disconnect. */
+static void tx_drop_backlog(struct netfront *nf)
+{
+	while (!list_empty(&nf->tx_backlog)) {
+		struct netbuf *frame = list_first_entry(&nf->tx_backlog, struct netbuf, link);
+
+		list_remove(&frame->link);
+		netbuf_free(frame);
+		nf->netif.stats.tx_dropped++;
+	}
+	nf->tx_backlog_count = 0;
+}
+
+/*
+ * netif_ops.transmit. A full ring does not drop the frame at once: dropping costs TCP a
+ * retransmission timeout, while the backend is usually about to answer a whole batch. Up to
+ * TX_BACKLOG_MAX frames wait in order for room (tx_reap sends them); beyond that, -ENOBUFS.
+ */
 static int netfront_transmit(struct netif *netif, struct netbuf *frame)
 {
 	struct netfront *nf = netif->driver;
-	netif_tx_request_t requests[MAX_SLOTS_PER_FRAME];
 	unsigned int slots;
 	size_t total;
-	int count;
+	int rc;
 
 	if (nf->state != NETFRONT_CONNECTED) {
 		netbuf_free(frame);
@@ -532,31 +610,32 @@ static int netfront_transmit(struct netif *netif, struct netbuf *frame)
 			return -EMSGSIZE;
 		}
 	}
-	if (tx_free_slots(nf) < slots) {
+	/* Room now, and nobody waiting before us: straight onto the ring. */
+	if (nf->tx_backlog_count == 0 && tx_free_slots(nf) < slots)
 		tx_reap(nf);
-		if (nf->state != NETFRONT_CONNECTED || tx_free_slots(nf) < slots) {
-			nf->stats.tx_ring_full++;
-			netbuf_free(frame);
-			return -ENOBUFS;
-		}
+	if (nf->state == NETFRONT_CONNECTED && nf->tx_backlog_count == 0 &&
+	    tx_free_slots(nf) >= slots) {
+		rc = tx_send(nf, frame);
+		if (rc < 0)
+			return rc;
+		tx_push(nf);
+		/* Reap what the backend finished meanwhile, so pages go back soon (but spare a
+		 * sender that streams segments tx_reap's barriers when there is nothing new). */
+		if (READ_ONCE(nf->tx_sring->rsp_prod) != nf->tx_rsp_cons)
+			tx_reap(nf);
+		return 0;
 	}
-	count = tx_build(nf, frame, total, requests);
-	if (count < 0) {
-		netbuf_free(frame);
-		return count;
+	if (nf->state == NETFRONT_CONNECTED && nf->tx_backlog_count < TX_BACKLOG_MAX) {
+		list_add_tail(&nf->tx_backlog, &frame->link);
+		nf->tx_backlog_count++;
+		nf->stats.tx_backlogged++;
+		/* The first frame to wait makes the next completion event come sooner. */
+		tx_reap(nf);
+		return 0;
 	}
-	/* The first slot owns the frame until every slot is answered. */
-	nf->tx_slots[requests[0].id].frame = frame;
-	nf->tx_slots[requests[0].id].pending = (uint16_t)count;
-	nf->tx_slots[requests[0].id].keep_pages = false;
-	if (count > 1)
-		nf->stats.tx_multislot++;
-	for (int i = 0; i < count; i++)
-		nf->tx_sring->ring[nf->tx_req_prod++ & (TX_RING_SIZE - 1)].req = requests[i];
-	tx_push(nf);
-	/* Reap what the backend finished meanwhile, so pages go back soon. */
-	tx_reap(nf);
-	return 0;
+	nf->stats.tx_ring_full++;
+	netbuf_free(frame);
+	return -ENOBUFS;
 }
 
 /* ---- Receive --------------------------------------------------------------------------- */
@@ -857,12 +936,14 @@ static void netfront_print_stats(struct netif *netif)
 	       (unsigned long)s.rx_suppressed, (unsigned long)s.events,
 	       (unsigned long)(per_1000 / 1000), (unsigned long)(per_1000 % 1000));
 	printf("netfront: %s: bad responses %lu, rx multi-slot %lu, rx extras %lu, rx checksum "
-	       "trusted %lu, tx checksum offloaded %lu, tx multi-slot %lu, tx ring full %lu, "
-	       "connects %lu; grants: rx posted %u, tx in flight %u, leaked %lu\n", netif->name,
+	       "trusted %lu, tx checksum offloaded %lu, tx multi-slot %lu, tx waited for room "
+	       "%lu, tx ring full %lu, connects %lu; grants: rx posted %u, tx in flight %u, "
+	       "leaked %lu\n", netif->name,
 	       (unsigned long)s.bad_responses, (unsigned long)s.rx_multislot,
 	       (unsigned long)s.rx_extras, (unsigned long)s.rx_checksum_trusted,
 	       (unsigned long)s.tx_checksum_offloaded, (unsigned long)s.tx_multislot,
-	       (unsigned long)s.tx_ring_full, (unsigned long)s.connects, s.rx_posted,
+	       (unsigned long)s.tx_backlogged, (unsigned long)s.tx_ring_full,
+	       (unsigned long)s.connects, s.rx_posted,
 	       s.tx_in_flight, (unsigned long)s.grants_leaked);
 }
 
@@ -1141,6 +1222,7 @@ static void netfront_disconnect(struct netfront *nf)
 	}
 
 	/* Frames in flight: the backend will not answer now. */
+	tx_drop_backlog(nf);
 	if (nf->tx_sring != NULL) {
 		for (uint16_t id = 0; id < TX_RING_SIZE; id++) {
 			struct tx_slot *slot = &nf->tx_slots[id];
@@ -1311,6 +1393,7 @@ int netfront_create(const char *id, struct netfront **out)
 	nf->netif.ops = &netfront_ops;
 	nf->netif.driver = nf;
 	list_init(&nf->rx_spare);
+	list_init(&nf->tx_backlog);
 	netfronts.devices[netfronts.count++] = nf;
 
 	rc = netfront_connect(nf, id);

@@ -895,19 +895,32 @@ END_TEST
 
 START_TEST(test_tx_ring_full)
 {
-	for (unsigned int i = 0; i < RING_ENTRIES; i++)
+	netif_tx_request_t request;
+
+	/* A full ring, then as many frames that wait for room, then refusals. */
+	for (unsigned int i = 0; i < 2 * RING_ENTRIES; i++)
 		ck_assert_int_eq(netif_transmit(netif, frame_of(60, i)), 0);
+	ck_assert_uint_eq(tx_requests_available(), RING_ENTRIES);
+	ck_assert_uint_eq(stats().tx_backlogged, RING_ENTRIES);
 	ck_assert_int_eq(netif_transmit(netif, frame_of(60, 0)), -ENOBUFS);
 	ck_assert_uint_eq(stats().tx_ring_full, 1);
 	ck_assert_uint_eq(netif->stats.tx_dropped, 1);
-	/* Half answered: the event comes once half of what is in flight is done. */
-	for (unsigned int i = 0; i < RING_ENTRIES / 2; i++) {
-		netif_tx_request_t request = tx_request();
-
+	/* With frames waiting, the event comes after a quarter of the ring is answered... */
+	for (unsigned int i = 0; i < RING_ENTRIES / 4; i++) {
+		request = tx_request();
 		tx_respond(request.id, NETIF_RSP_OKAY);
 	}
 	ck_assert_uint_eq(be.events, 1);
-	ck_assert_int_eq(netif_transmit(netif, frame_of(60, 0)), 0);
+	/* ...and the poll it causes puts the first waiting frames on the ring, in order. */
+	ck_assert(netif->poll_requested);
+	poll();
+	ck_assert_uint_eq(tx_requests_available(), RING_ENTRIES);
+	request = be.tx->ring[(be.tx_req_cons + RING_ENTRIES * 3 / 4) & (RING_ENTRIES - 1)].req;
+	ck_assert_uint_eq(tx_data(&request)[0], (uint8_t)RING_ENTRIES);
+	/* Closing drops the rest, counted. */
+	netif->ops->close(netif);
+	ck_assert_uint_eq(netif->stats.tx_dropped, 1 + RING_ENTRIES - RING_ENTRIES / 4);
+	ck_assert_uint_eq(be.grants_active, 0);
 }
 END_TEST
 
