@@ -564,7 +564,10 @@ static void tx_drain_backlog(struct netfront *nf)
 		tx_push(nf);
 }
 
-/* Frames that never went out, at disconnect. */
+/*
+ * Frames that never went out, at disconnect. The stack counted them as sent when transmit
+ * accepted them; they are counted again as dropped, so the counters add up.
+ */
 static void tx_drop_backlog(struct netfront *nf)
 {
 	while (!list_empty(&nf->tx_backlog)) {
@@ -649,6 +652,11 @@ static void rx_buffer_release(struct netbuf *netbuf)
 	list_add_head(&nf->rx_spare, &buffer->link);
 }
 
+/*
+ * A buffer for the ring: a spare one, else a new page and descriptor. The cap bounds what a
+ * stack that holds on to received frames (or a bug that leaks them) can cost us; when it is
+ * reached the ring simply stays short until buffers come back.
+ */
 static struct rx_buffer *rx_buffer_get(struct netfront *nf)
 {
 	struct rx_buffer *buffer;
@@ -854,6 +862,9 @@ static int rx_receive(struct netfront *nf, int budget)
 	while (frames < budget && nf->state == NETFRONT_CONNECTED) {
 		RING_IDX prod = READ_ONCE(nf->rx_sring->rsp_prod);
 
+		/* The responses must not be read before the index that announced them, and the
+		 * index must be possible: no more responses than requests we posted. Otherwise
+		 * the backend could make us read slots it never wrote, or the same slot twice. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if ((RING_IDX)(prod - nf->rx_rsp_cons) > (RING_IDX)(nf->rx_req_prod - nf->rx_rsp_cons)) {
 			ring_broken(nf, "rx", prod, nf->rx_rsp_cons, nf->rx_req_prod);
@@ -861,6 +872,7 @@ static int rx_receive(struct netfront *nf, int budget)
 		}
 		if (prod == nf->rx_rsp_cons)
 			break;
+		/* A bad response can break the device half way: stop at once then. */
 		while (nf->rx_rsp_cons != prod && frames < budget &&
 		       nf->state == NETFRONT_CONNECTED) {
 			if (rx_slot(nf))
@@ -900,6 +912,10 @@ static int netfront_poll(struct netif *netif, int budget)
 
 /* ---- Counters --------------------------------------------------------------------------- */
 
+/*
+ * The counters, plus how many grants the device holds now: the tests compare those with
+ * what must be held (a full rx ring, nothing in flight) to show that nothing leaks.
+ */
 void netfront_stats(struct netfront *nf, struct netfront_stats *out)
 {
 	/* Count what the backend finished by now, not what we happened to reap. */
@@ -949,7 +965,10 @@ static void netfront_print_stats(struct netif *netif)
 
 /* ---- Connecting ------------------------------------------------------------------------- */
 
-/* "00:16:3e:12:34:56": six hex pairs; a unicast address. */
+/*
+ * "00:16:3e:12:34:56": six hex pairs; a unicast address. The toolstack writes the key, but it
+ * is in our own directory, where nothing stops it from being anything: parse it strictly.
+ */
 static int parse_mac(const char *text, uint8_t mac[ETH_ADDRESS_LEN])
 {
 	for (int i = 0; i < ETH_ADDRESS_LEN; i++) {
@@ -1279,6 +1298,7 @@ static void vif_list_changed(struct xs_watch *watch, const char *changed, void *
 	netfronts.generation++;
 }
 
+/* Whether another device (or this one) uses device/vif/<id> already. */
 static bool id_claimed(const char *id)
 {
 	for (unsigned int i = 0; i < netfronts.count; i++) {
@@ -1311,6 +1331,7 @@ static int find_new_vif(char *id, size_t size)
 	return -ENOENT;
 }
 
+/* What the connected thread waits for: the backend going away, or net_close(). */
 static bool must_disconnect(void *arg)
 {
 	struct netfront *nf = arg;
@@ -1378,6 +1399,12 @@ static void netfront_thread(void *arg)
 
 static const struct netif_ops netfront_ops;
 
+/*
+ * The device lives as long as Mote does: the stack holds its netif, and a detached vif only
+ * means the connection ends and another begins. So what belongs to the device (the netif,
+ * the spare buffers, the counters) is set up here, and what belongs to one connection (the
+ * rings, the channel, the grants) in netfront_connect.
+ */
 int netfront_create(const char *id, struct netfront **out)
 {
 	struct netfront *nf;
