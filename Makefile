@@ -163,7 +163,9 @@ $(BUILD)/$(1): $(BUILD)/$(1).elf
 endef
 
 $(foreach a,$(APPS),$(eval $(call IMAGE_RULES,mote-$(a),$(call APP_OBJS,$(a)))))
-$(foreach t,$(TEST_GUESTS),$(eval $(call IMAGE_RULES,test-$(t),$(call obj,test/guest/$(t).c) $(call obj,test/guest/testlib.c))))
+# Test guests may use the network code too (netfront_sg drives netfront without the stack);
+# --gc-sections keeps only what a guest calls.
+$(foreach t,$(TEST_GUESTS),$(eval $(call IMAGE_RULES,test-$(t),$(call obj,test/guest/$(t).c) $(call obj,test/guest/testlib.c) $(call obj,$(NET_SRCS)))))
 
 $(BUILD)/obj/syms-empty.o: scripts/gensyms.sh | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
@@ -194,13 +196,17 @@ test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 UNIT_UNDER_TEST := $(wildcard lib/*.c) kernel/cmdline.c xen/gnttab.c xen/xenstore_wire.c xen/xenstore.c \
-	app/httpd/http.c $(NET_SRCS) blk/blkreq.c blk/ustar.c blk/blkfront.c
+	xen/netfront.c app/httpd/http.c $(NET_SRCS) blk/blkreq.c blk/ustar.c blk/blkfront.c
 UNIT_OBJS  := $(patsubst %,$(BUILD)/host/%.o,$(basename $(UNIT_SRCS) $(UNIT_UNDER_TEST)))
 
 $(BUILD)/host/%.o: %.c | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTCC $<
 	$(Q)$(CC) $(HOST_CFLAGS) -include test/unit/host.h -MMD -MP -c $< -o $@
+
+# netfront runs against a fake netback: every kernel and Xen function it calls is renamed to
+# the fake in test_netfront.c (see test/unit/netfront_fakes.h).
+$(BUILD)/host/xen/netfront.o: HOST_CFLAGS += -include test/unit/netfront_fakes.h
 
 $(BUILD)/unit-tests: $(UNIT_OBJS)
 	$(quiet) HOSTLD $@

@@ -204,8 +204,24 @@ int net_create(const struct net_config *config, struct net **out)
 }
 
 /*
- * Attaching is two pointers: the driver will call netif->input (eth_input) for every frame,
- * and the stack finds its per-interface state again through netif->stack.
+ * The driver reconnected its device, maybe with a new MAC (netif_link_changed). Neighbours
+ * may have cached our old MAC, or the switch our old port: flush what we learned and
+ * announce our address, so that both learn the new path at once.
+ */
+static void iface_link_changed(struct netif *netif)
+{
+	struct net_iface *iface = netif->stack;
+
+	arp_flush(&iface->arp);
+	if (iface->address != 0)
+		arp_announce(iface);
+	net_readiness_changed(iface->net);
+}
+
+/*
+ * Attaching is three pointers: the driver will call netif->input (eth_input) for every
+ * frame and netif->link_changed after a reconnection, and the stack finds its
+ * per-interface state again through netif->stack.
  */
 int net_add_netif(struct net *net, struct netif *netif)
 {
@@ -222,6 +238,7 @@ int net_add_netif(struct net *net, struct netif *netif)
 	arp_init(&iface->arp);
 	netif->stack = iface;
 	netif->input = eth_input;
+	netif->link_changed = iface_link_changed;
 	return 0;
 }
 
@@ -479,6 +496,8 @@ void net_print_stats(const struct net *net)
 		       (unsigned long)n->rx_dropped, (unsigned long)n->rx_errors,
 		       (unsigned long)n->tx_packets, (unsigned long)n->tx_bytes,
 		       (unsigned long)n->tx_dropped, (unsigned long)n->tx_errors);
+		if (netif->ops->print_stats != NULL)
+			netif->ops->print_stats(net->ifaces[i].netif);
 	}
 	printf("stack:");
 	print_counter("eth_rx_short", s->eth_rx_short);
@@ -515,4 +534,14 @@ void net_print_stats(const struct net *net)
 	print_counter("tcp_refused_limit", s->tcp_refused_limit);
 	print_counter("tcp_tx_no_memory", s->tcp_tx_no_memory);
 	printf("\n");
+}
+
+void net_close(struct net *net)
+{
+	for (unsigned int i = 0; i < net->iface_count; i++) {
+		struct netif *netif = net->ifaces[i].netif;
+
+		if (netif->ops->close != NULL)
+			netif->ops->close(netif);
+	}
 }

@@ -105,8 +105,15 @@ struct net_poll_entry {
 int net_poll(struct net *net, struct net_poll_entry *entries, unsigned int count,
 	     uint64_t deadline);
 
-/* Print the stack's counters: interfaces, then each protocol's drops and errors. */
+/* Print the stack's counters: interfaces (with their drivers' own), then each protocol's
+ * drops and errors. */
 void net_print_stats(const struct net *net);
+
+/*
+ * Before the domain ends: every interface gives its device back (netif_ops.close), so that
+ * nothing stays shared with another domain. The stack sends nothing afterwards.
+ */
+void net_close(struct net *net);
 
 /* "10.0.0.2" into *address (host order); 0 or -EINVAL. */
 int ipv4_parse(const char *text, uint32_t *address);

@@ -12,6 +12,12 @@ void netif_notify(struct netif *netif)
 	netif->poll_requested = true;
 }
 
+void netif_link_changed(struct netif *netif)
+{
+	if (netif->link_changed != NULL)
+		netif->link_changed(netif);
+}
+
 void netif_input(struct netif *netif, struct netbuf *frame)
 {
 	size_t length = netbuf_chain_length(frame);

@@ -54,6 +54,17 @@ struct netif_ops {
 	 * more": the net thread calls again after letting other threads run.
 	 */
 	int (*poll)(struct netif *netif, int budget);
+	/*
+	 * Optional (NULL: nothing to add). Print the driver's own counters after the generic
+	 * ones; net_print_stats() calls it. netfront prints its notifications and bad responses.
+	 */
+	void (*print_stats)(struct netif *netif);
+	/*
+	 * Optional. Give the device back before the domain ends (net_close()): netfront closes
+	 * its connection to the backend and ends every grant. transmit and poll must stay safe
+	 * to call afterwards; they then do nothing.
+	 */
+	void (*close)(struct netif *netif);
 };
 
 struct netif_stats {
@@ -83,6 +94,7 @@ struct netif {
 
 	/* Set by the stack when it attaches (net_add_netif): */
 	void (*input)(struct netif *netif, struct netbuf *frame);
+	void (*link_changed)(struct netif *netif);      /* see netif_link_changed() */
 	void *stack;                    /* the stack's per-interface state */
 };
 
@@ -91,6 +103,14 @@ struct netif {
  * sets a flag, which the net thread's wait condition reads.
  */
 void netif_notify(struct netif *netif);
+
+/*
+ * Say "the link went down and came back, maybe with a new MAC": netfront calls this after
+ * it reconnected to a new backend (xl network-detach, then network-attach). The stack
+ * forgets its neighbours, which may have learned an old MAC or port, and announces its
+ * address again with a gratuitous ARP. Call it from a thread, not an event handler.
+ */
+void netif_link_changed(struct netif *netif);
 
 /*
  * Hand a received frame to the stack; takes ownership. A chain is linearized first; frames

@@ -176,6 +176,23 @@ int xenbus_wait_backend_state(struct xenbus_device *device, XenbusState wanted,
 	return 0;
 }
 
+int xenbus_read(const struct xenbus_device *device, const char *key, char *buffer, size_t size)
+{
+	char path[sizeof(device->nodename) + 48];
+
+	snprintf(path, sizeof(path), "%s/%s", device->nodename, key);
+	return xs_read(XS_NO_TRANSACTION, path, buffer, size);
+}
+
+int xenbus_read_backend(const struct xenbus_device *device, const char *key, char *buffer,
+			size_t size)
+{
+	char path[sizeof(device->backend) + 48];
+
+	snprintf(path, sizeof(path), "%s/%s", device->backend, key);
+	return xs_read(XS_NO_TRANSACTION, path, buffer, size);
+}
+
 int xenbus_read_backend_u64(const struct xenbus_device *device, const char *key, uint64_t *out)
 {
 	char path[sizeof(device->backend) + 48];

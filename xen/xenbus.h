@@ -57,6 +57,12 @@ int xenbus_wait_backend_state(struct xenbus_device *device, XenbusState wanted,
 /* The backend is going away (Closing, Closed, or its directory was removed). */
 bool xenbus_backend_closing(const struct xenbus_device *device);
 
+/* Read <nodename>/<key> (our own directory; the toolstack writes e.g. a vif's `mac` there)
+ * or <backend>/<key> into `buffer`, NUL-terminated. The value's length, or -ENOENT, -E2BIG. */
+int xenbus_read(const struct xenbus_device *device, const char *key, char *buffer, size_t size);
+int xenbus_read_backend(const struct xenbus_device *device, const char *key, char *buffer,
+			size_t size);
+
 /* Read <backend>/<key> as a number; -ENOENT if absent. */
 int xenbus_read_backend_u64(const struct xenbus_device *device, const char *key, uint64_t *out);
 

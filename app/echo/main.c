@@ -1,14 +1,18 @@
 /*
  * echo: the Echo Protocol (RFC 862) over UDP and TCP: whatever arrives is sent back.
  *
- *     mote-echo [port=7] [ip=10.0.0.2/24] [gw=10.0.0.1] [other net/net.h arguments]
+ *     mote-echo [port=7] [clients=32] [ip=10.0.0.2/24] [gw=10.0.0.1] [net/net.h arguments]
  *
  * It shows the two ways to write a server on Mote's stack. UDP gets a thread of its own
  * that blocks in udp_recv. TCP is served by the main thread alone, for many clients at
  * once: net_poll waits until one of them can make progress, and every read and write is
  * made with a deadline of 0, so none of them waits. A client that says nothing for
- * IDLE_TIMEOUT is dropped, and when all MAX_CLIENTS slots are taken the quietest client
+ * IDLE_TIMEOUT is dropped, and when all `clients=` slots are taken the quietest client
  * makes room for a new one, so idle connections cannot pile up or lock others out.
+ *
+ * The main thread only waits for the toolstack (xl shutdown): then it prints the counters
+ * of the stack and its interfaces, gives the interfaces back (net_close: on Xen every
+ * grant ends) and returns, so a test can check that nothing leaked.
  */
 #include <stdint.h>
 #include "kernel/kernel.h"
@@ -17,11 +21,15 @@
 #include "net/tcp.h"
 #include "net/udp.h"
 #include "xen/console.h"
+#include "xen/control.h"
 #include "xen/time.h"
 #include "lib/errno.h"
+#include "lib/heap.h"
 #include "lib/string.h"
+#include "lib/util.h"
 
-#define MAX_CLIENTS  32
+#define DEFAULT_CLIENTS 32
+#define MAX_CLIENTS  1024
 #define BUFFER_SIZE  4096
 #define IDLE_TIMEOUT (60 * NSEC_PER_SEC)
 
@@ -36,7 +44,10 @@ struct client {
 static struct {
 	struct net *net;
 	uint16_t port;
-	struct client clients[MAX_CLIENTS];
+	unsigned int max_clients;
+	struct client *clients;         /* max_clients of them */
+	struct net_poll_entry *entries; /* 1 + max_clients: the listener, then the clients */
+	struct client **owners;
 } echo;
 
 /* The blocking style: one thread, one socket, and udp_recv waits as long as it takes. */
@@ -111,7 +122,7 @@ static void accept_clients(struct tcp_conn *listener)
 	while (tcp_accept(listener, &conn, 0) == 0) {
 		struct client *client = NULL, *stalest = &echo.clients[0];
 
-		for (int i = 0; i < MAX_CLIENTS && client == NULL; i++) {
+		for (unsigned int i = 0; i < echo.max_clients && client == NULL; i++) {
 			if (echo.clients[i].conn == NULL)
 				client = &echo.clients[i];
 			else if (echo.clients[i].idle_deadline < stalest->idle_deadline)
@@ -137,14 +148,15 @@ static void accept_clients(struct tcp_conn *listener)
  * what it sent, or more to read), wait for any of it with net_poll, then serve whoever is
  * ready. The deadline is the nearest idle timeout, so idle clients are dropped on time.
  */
-static void tcp_echo(void)
+static void tcp_echo(void *arg)
 {
-	struct net_poll_entry entries[1 + MAX_CLIENTS];
-	struct client *owners[1 + MAX_CLIENTS];
+	struct net_poll_entry *entries = echo.entries;
+	struct client **owners = echo.owners;
 	struct tcp_conn *listener;
 	int rc;
 
-	rc = tcp_listen(echo.net, echo.port, 16, &listener);
+	(void)arg;
+	rc = tcp_listen(echo.net, echo.port, MIN(echo.max_clients, 128u), &listener);
 	if (rc < 0) {
 		printf("echo: cannot listen on TCP port %u: %s\n", echo.port, strerror(rc));
 		return;
@@ -154,7 +166,7 @@ static void tcp_echo(void)
 		unsigned int count = 1;
 
 		entries[0] = (struct net_poll_entry){ .tcp = listener, .events = NET_POLL_IN };
-		for (int i = 0; i < MAX_CLIENTS; i++) {
+		for (unsigned int i = 0; i < echo.max_clients; i++) {
 			struct client *client = &echo.clients[i];
 
 			if (client->conn == NULL)
@@ -184,21 +196,42 @@ static void tcp_echo(void)
 
 int app_main(int argc, char **argv)
 {
+	enum control_request request;
 	int rc;
 
 	echo.port = 7;
+	echo.max_clients = DEFAULT_CLIENTS;
 	for (int i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "port=", 5) == 0)
 			echo.port = (uint16_t)strtoul(argv[i] + 5, NULL, 10);
+		else if (strncmp(argv[i], "clients=", 8) == 0)
+			echo.max_clients = (unsigned int)strtoul(argv[i] + 8, NULL, 10);
+	}
+	if (echo.max_clients == 0 || echo.max_clients > MAX_CLIENTS)
+		echo.max_clients = DEFAULT_CLIENTS;
+	echo.clients = calloc(echo.max_clients, sizeof(*echo.clients));
+	echo.entries = calloc(1 + echo.max_clients, sizeof(*echo.entries));
+	echo.owners = calloc(1 + echo.max_clients, sizeof(*echo.owners));
+	if (echo.clients == NULL || echo.entries == NULL || echo.owners == NULL) {
+		printf("echo: no memory for %u clients\n", echo.max_clients);
+		return 1;
 	}
 	rc = net_open(argc, argv, time_now() + 60 * NSEC_PER_SEC, &echo.net);
 	if (rc < 0) {
 		printf("echo: no network: %s\n", strerror(rc));
 		return 1;
 	}
-	printf("echo: serving UDP and TCP port %u\n", echo.port);
+	printf("echo: serving UDP and TCP port %u, up to %u TCP clients\n", echo.port,
+	       echo.max_clients);
 	if (thread_create("udp-echo", udp_echo, NULL) == NULL)
 		printf("echo: no UDP echo: out of memory\n");
-	tcp_echo();
+	if (thread_create("tcp-echo", tcp_echo, NULL) == NULL)
+		printf("echo: no TCP echo: out of memory\n");
+
+	/* Serve until the toolstack asks us to stop, then account for everything. */
+	request = control_wait_request(TIME_NEVER);
+	printf("echo: %s requested; the counters:\n", control_request_name(request));
+	net_print_stats(echo.net);
+	net_close(echo.net);
 	return 0;
 }

@@ -30,6 +30,10 @@ die() { echo "dom0-image: error: $*" >&2; exit 1; }
 # Kernel modules dom0 loads, in this order (dependencies first; checked below).
 DOM0_MODULES="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc xen-netback xen-blkback
               llc stp bridge loop"
+# Modules the network tests load when they need them (test/boot/net-lossy.test): netem, which
+# loses, delays and reorders what leaves an interface, and ifb with an ingress redirect, which
+# lets netem act on what a guest sends too.
+DOM0_TEST_MODULES="sch_netem ifb sch_ingress cls_matchall act_mirred"
 # Modules the stand-in Linux guest loads so that its vif/vbd frontends connect.
 GUEST_MODULES="xen-netfront xen-blkfront"
 
@@ -178,7 +182,7 @@ copy_modules() { # DEST-DIR MODULE... ; writes DEST-DIR/load-order
     done
 }
 # shellcheck disable=SC2086
-copy_modules "$root/lib/modules/$kver" $DOM0_MODULES
+copy_modules "$root/lib/modules/$kver" $DOM0_MODULES $DOM0_TEST_MODULES
 
 # Our own files: /init, hotplug scripts, xl.conf, helpers.
 cp -a "$here/rootfs/." "$root/"

@@ -19,6 +19,7 @@ static Suite *(*const all_suites[])(void) = {
 	ipv4_suite,
 	tcp_suite,
 	dhcp_suite,
+	netfront_suite,
 	cmdline_suite,
 	gnttab_suite,
 	xenstore_suite,

@@ -23,6 +23,7 @@ Suite *arp_suite(void);
 Suite *ipv4_suite(void);
 Suite *tcp_suite(void);
 Suite *dhcp_suite(void);
+Suite *netfront_suite(void);
 
 /*
  * test_cmdline.c comes with kernel/cmdline.c. Weak, so that the tests link and run while it
