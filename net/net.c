@@ -31,6 +31,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/util.h"
+#include "lib/page_alloc.h"
 
 #define POLL_BUDGET 64          /* frames per interface before other threads get a turn */
 
@@ -72,15 +73,26 @@ char *ipv4_format(uint32_t address, char *buffer)
 	return buffer;
 }
 
+/*
+ * The limits follow the memory the guest has: TCP buffers may take a quarter of what is free
+ * when the stack starts (at least 1 MiB, at most 64 MiB), and there may be one connection for
+ * every 8 KiB of that (64 to 1024), since a connection only holds buffers while it moves data
+ * and TIME_WAIT holds none. A 4 MiB guest gets 1 MiB and 128 connections.
+ */
 void net_config_defaults(struct net_config *config)
 {
+	struct page_alloc_stats pages;
+	size_t memory;
+
+	page_alloc_stats(&pages);
+	memory = MIN(MAX(pages.free_pages * PAGE_SIZE / 4, (size_t)1 << 20), (size_t)64 << 20);
 	*config = (struct net_config){
 		.prefix_length = 24,
 		.dhcp = true,
-		.tcp_max_connections = 64,
+		.tcp_max_connections = (unsigned int)MIN(MAX(memory / 8192, (size_t)64), (size_t)1024),
 		.tcp_receive_buffer = 16 * 1024,
 		.tcp_send_buffer = 16 * 1024,
-		.tcp_memory_limit = 1024 * 1024,
+		.tcp_memory_limit = memory,
 		.tcp_time_wait = 30 * NSEC_PER_SEC,
 		.udp_queue_limit = 16,
 	};

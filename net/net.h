@@ -40,8 +40,10 @@ struct net_endpoint {
 };
 
 /*
- * What the stack is told at start-up. The defaults (net_config_defaults) fit a 4 MiB guest:
- * at most 64 TCP connections, 16 KiB buffers each way, 1 MiB for all TCP buffers together.
+ * What the stack is told at start-up. The defaults (net_config_defaults) follow the guest's
+ * memory: 16 KiB buffers each way, a quarter of the free memory for all TCP buffers together
+ * (1 MiB to 64 MiB), one connection per 8 KiB of that (64 to 1024). A 4 MiB guest gets 1 MiB
+ * and 128 connections.
  */
 struct net_config {
 	/* Address configuration, tried in this order: static, the interface's hint, DHCP. */

@@ -3,7 +3,7 @@
  * over HTTP/1.1 (RFC 9110, RFC 9112): GET and HEAD, keep-alive and pipelining, byte ranges,
  * ETag/If-None-Match and Last-Modified/If-Modified-Since, index.html for directories.
  *
- *     mote-httpd [port=80] [log=on|off] [connections=48] [workers=4] [head_timeout=10]
+ *     mote-httpd [port=80] [log=on|off] [connections=N] [workers=4] [head_timeout=10]
  *                [idle_timeout=15] [ip=... gw=... (net/net.h)]
  *
  * How the work is split, and why (docs/httpd.md follows one request through all of it):
@@ -34,6 +34,7 @@
 #include "lib/errno.h"
 #include "lib/heap.h"
 #include "lib/list.h"
+#include "lib/page_alloc.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/util.h"
@@ -593,11 +594,27 @@ static int open_site(void)
 	return 0;
 }
 
+/*
+ * As many connections as the TCP buffer memory (net/net.h: a quarter of the free memory,
+ * 1 to 64 MiB) holds twice over at 16 KiB each: room for every connection's receive buffer
+ * and for the send buffers of those being served. Above that, the stack would refuse SYNs
+ * before httpd could make room by dropping an idle client.
+ */
+static unsigned int default_connections(void)
+{
+	struct page_alloc_stats pages;
+	size_t memory;
+
+	page_alloc_stats(&pages);
+	memory = MIN(MAX(pages.free_pages * PAGE_SIZE / 4, (size_t)1 << 20), (size_t)64 << 20);
+	return (unsigned int)MIN(MAX(memory / (32 * 1024), (size_t)8), (size_t)512);
+}
+
 static bool parse_arguments(int argc, char **argv)
 {
 	httpd.port = 80;
 	httpd.log = true;
-	httpd.max_connections = 48;
+	httpd.max_connections = default_connections();
 	httpd.workers = 4;
 	httpd.head_timeout = HEAD_TIMEOUT * NSEC_PER_SEC;
 	httpd.idle_timeout = IDLE_TIMEOUT * NSEC_PER_SEC;
