@@ -281,6 +281,10 @@ void gnttab_stats(struct gnttab_stats *out)
 	out->in_use = gnttab.refs.in_use - gnttab.leaked;
 	out->leaked = gnttab.leaked;
 	out->grants = gnttab.grants;
+	out->heap_bytes = gnttab.nr_frames == 0 ? 0 :
+		(table_refs(gnttab.nr_frames) - FIRST_FREE_REF) * sizeof(*gnttab.refs.slots) +
+		table_refs(gnttab.nr_frames) / BITS_PER_WORD * sizeof(*gnttab.leaked_refs) +
+		gnttab.max_frames * (sizeof(*gnttab.frames) + sizeof(*gnttab.frame_mfns));
 }
 
 static void dump_entry(grant_ref_t ref, const char *note)
@@ -299,9 +303,9 @@ void gnttab_dump(void)
 	struct gnttab_stats stats;
 
 	gnttab_stats(&stats);
-	printf("gnttab: %u of %u frames, %u references: %u in use, %u leaked, %lu grants since boot\n",
-	       stats.frames, stats.max_frames, stats.capacity, stats.in_use, stats.leaked,
-	       (unsigned long)stats.grants);
+	printf("gnttab: %u of %u frames, %u references: %u in use, %u leaked, %lu grants since boot, "
+	       "%lu bytes of heap\n", stats.frames, stats.max_frames, stats.capacity, stats.in_use,
+	       stats.leaked, (unsigned long)stats.grants, (unsigned long)stats.heap_bytes);
 	/* The toolstack's entries show which pages dom0 was given before we started. */
 	for (grant_ref_t ref = 0; ref < FIRST_FREE_REF; ref++)
 		if (READ_ONCE(entry(ref)->flags) != 0)

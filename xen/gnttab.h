@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 
@@ -45,6 +46,7 @@ struct gnttab_stats {
 	unsigned int in_use;        /* granted, not yet ended, not leaked */
 	unsigned int leaked;        /* ending failed: still in use by the other side */
 	uint64_t grants;            /* since boot */
+	size_t heap_bytes;          /* our bookkeeping on the heap: grows with the table, never shrinks */
 };
 void gnttab_stats(struct gnttab_stats *out);
 
