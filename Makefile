@@ -292,6 +292,15 @@ $(FUZZ_NET_TARGETS): $(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_NET_SUPPORT) \
 		-o $@ $< $(FUZZ_NET_SUPPORT)
 	$(Q)cp test/fuzz/seeds/$*/* $(BUILD)/fuzz/seeds-$*/
 
+# http_parse: httpd's request parser, with lib/ renamed as in the unit tests.
+$(BUILD)/fuzz/http_parse: test/fuzz/http_parse.c app/httpd/http.c app/httpd/http.h $(LIB_SRCS) \
+		$(wildcard lib/*.h test/unit/*.h) | $(BUILD)/include/xen
+	@mkdir -p $(BUILD)/fuzz/seeds-http_parse
+	$(quiet) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/include -DMOTE_HOST=1 -include test/unit/host.h \
+		-o $@ $< app/httpd/http.c $(LIB_SRCS) test/unit/stubs.c
+	$(Q)cp test/fuzz/seeds/http_parse/* $(BUILD)/fuzz/seeds-http_parse/
+
 # ustar: the tar parser, seeded with the unit tests' archives.
 $(BUILD)/fuzz/ustar: test/fuzz/ustar.c blk/ustar.c blk/ustar.h $(TAR_FIXTURES)
 	@mkdir -p $(BUILD)/fuzz/seeds-ustar

@@ -282,7 +282,8 @@ static void parse_range(struct slice value, struct http_range *range)
 	struct slice first, last;
 	const char *dash;
 
-	range->present = false;
+	/* A later Range field replaces an earlier one whole, flags included. */
+	*range = (struct http_range){ .present = false };
 	if (value.length < 7 || strncasecmp(value.start, "bytes=", 6) != 0)
 		return;
 	value = trim((struct slice){ value.start + 6, value.length - 6 });
