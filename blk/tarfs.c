@@ -4,12 +4,18 @@
  *
  * The archive parser (blk/ustar.c) reads bytes at any offset and of any length; a disk reads
  * whole sectors. disk_read() bridges the two:
- *   - small reads (headers while mounting, the odd few bytes of a file) go through a 64 KiB
- *     read-ahead window, so that mounting an archive of many small files costs one disk
- *     request per 64 KiB rather than one per header;
+ *   - small reads (headers while mounting, the chunks a web server sends) go through a
+ *     cache of 64 KiB blocks, so that mounting an archive of many small files costs one disk
+ *     request per 64 KiB rather than one per header, and a file that is read again and again
+ *     comes from memory, as Linux's page cache would serve it;
  *   - large reads go straight into the caller's buffer, except for a partial sector at
- *     either end, which comes through the window. A file's contents start on a 512-byte
+ *     either end, which comes through the cache. A file's contents start on a 512-byte
  *     boundary in the archive, so a read at a sector-aligned offset has no partial ends.
+ *
+ * The cache holds at most an eighth of the memory that was free at mount time, allocates a
+ * block only when it is first needed, and evicts the least recently used. Threads share it:
+ * a block being filled is marked so, and a second reader of it waits for the one disk
+ * request instead of making its own, while readers of other blocks go ahead.
  */
 #include <stdint.h>
 #include <stdbool.h>
@@ -23,9 +29,26 @@
 #include "xen/console.h"
 #include "xen/time.h"
 
-#define WINDOW_SIZE (64 * 1024u)
+#define CACHE_BLOCK (64 * 1024u)
+/* The cache's size: an eighth of the free memory, in these bounds (blocks). */
+#define CACHE_MIN_BLOCKS 2u
+#define CACHE_MAX_BLOCKS 512u
 /* The raw area starts on this boundary, so that its blocks are whole pages of the disk. */
 #define RAW_ALIGNMENT 4096u
+
+enum block_state {
+	BLOCK_EMPTY,
+	BLOCK_FILLING,          /* a thread waits for the disk to fill it */
+	BLOCK_VALID,
+};
+
+struct cache_block {
+	enum block_state state;
+	uint64_t offset;        /* on the disk; a multiple of CACHE_BLOCK */
+	size_t length;          /* CACHE_BLOCK, or less at the end of the disk */
+	uint64_t last_used;     /* fs->use_clock when last read: for LRU eviction */
+	uint8_t *data;          /* page aligned, so blkfront grants it without a bounce copy */
+};
 
 struct tarfs {
 	struct blkfront *disk;
@@ -34,47 +57,142 @@ struct tarfs {
 	uint32_t sector_size;
 	uint64_t raw_offset, raw_size;
 
-	/* The read-ahead window: disk bytes [window_offset, window_offset + window_length). */
-	uint8_t *window;
-	uint64_t window_offset;
-	size_t window_length;           /* 0: empty */
-	bool window_busy;               /* a thread is filling it (and waits for the disk) */
+	struct cache_block *blocks;     /* block_limit entries; [0, blocks_allocated) have data */
+	unsigned int block_limit;
+	unsigned int blocks_allocated;
+	uint64_t use_clock;
+	uint64_t hits, misses;
 };
 
-static bool window_free(void *arg)
+static bool block_settled(void *arg)
 {
-	return !((const struct tarfs *)arg)->window_busy;
+	return ((const struct cache_block *)arg)->state != BLOCK_FILLING;
 }
 
-/*
- * Copy [offset, offset + length) from the window, filling it first if it does not hold
- * that range. length must be at most WINDOW_SIZE - sector_size: the window starts at the
- * sector boundary at or before `offset`, up to sector_size - 1 bytes early, and must still
- * reach offset + length. Near the end of the disk the window is shorter, but then so is
- * what can be asked for.
- */
-static int read_through_window(struct tarfs *fs, uint64_t offset, uint8_t *buffer, size_t length)
+/* Some block can be (re)used: not every allocated one is being filled. */
+static bool block_available(void *arg)
 {
-	int rc = 0;
+	const struct tarfs *fs = arg;
 
-	/* Threads take turns: the window is filled by a disk read that waits. */
-	sched_wait(window_free, fs, TIME_NEVER);
-	if (offset < fs->window_offset || offset + length > fs->window_offset + fs->window_length) {
-		uint64_t start = ALIGN_DOWN(offset, (uint64_t)fs->sector_size);
-		size_t fill = (size_t)MIN((uint64_t)WINDOW_SIZE, fs->capacity - start);
+	for (unsigned int i = 0; i < fs->blocks_allocated; i++)
+		if (fs->blocks[i].state != BLOCK_FILLING)
+			return true;
+	return false;
+}
 
-		fs->window_busy = true;
-		fs->window_length = 0;
-		rc = blkfront_read(fs->disk, start, fs->window, fill);
-		if (rc == 0) {
-			fs->window_offset = start;
-			fs->window_length = fill;
+/* A block to fill: a new one while the limit and memory allow, else the least recently used
+ * that nobody is filling. NULL if every block is being filled. */
+static struct cache_block *cache_victim(struct tarfs *fs)
+{
+	struct cache_block *victim = NULL;
+
+	if (fs->blocks_allocated < fs->block_limit) {
+		struct cache_block *fresh = &fs->blocks[fs->blocks_allocated];
+
+		fresh->data = page_alloc(CACHE_BLOCK / PAGE_SIZE);
+		if (fresh->data != NULL) {
+			fs->blocks_allocated++;
+			return fresh;
 		}
-		fs->window_busy = false;
+		/* Memory is short: stop growing and make do with what we have. */
+		fs->block_limit = MAX(fs->blocks_allocated, 1u);
 	}
-	if (rc == 0)
-		memcpy(buffer, fs->window + (offset - fs->window_offset), length);
-	return rc;
+	for (unsigned int i = 0; i < fs->blocks_allocated; i++) {
+		struct cache_block *block = &fs->blocks[i];
+
+		if (block->state == BLOCK_FILLING)
+			continue;
+		if (block->state == BLOCK_EMPTY)
+			return block;
+		if (victim == NULL || block->last_used < victim->last_used)
+			victim = block;
+	}
+	return victim;
+}
+
+/* The block that holds disk offset `block_offset` (a multiple of CACHE_BLOCK), read from
+ * the disk if it is not cached. */
+static int cache_get(struct tarfs *fs, uint64_t block_offset, struct cache_block **out)
+{
+	for (;;) {
+		struct cache_block *block = NULL;
+		int rc;
+
+		for (unsigned int i = 0; i < fs->blocks_allocated; i++) {
+			if (fs->blocks[i].state != BLOCK_EMPTY && fs->blocks[i].offset == block_offset) {
+				block = &fs->blocks[i];
+				break;
+			}
+		}
+		if (block != NULL && block->state == BLOCK_FILLING) {
+			/* Another thread's disk request brings it: wait, then look again (its read
+			 * may have failed, or the block been reused since). */
+			sched_wait(block_settled, block, TIME_NEVER);
+			continue;
+		}
+		if (block != NULL) {
+			fs->hits++;
+			block->last_used = ++fs->use_clock;
+			*out = block;
+			return 0;
+		}
+		block = cache_victim(fs);
+		if (block == NULL) {
+			if (fs->blocks_allocated == 0)
+				return -ENOMEM;
+			sched_wait(block_available, fs, TIME_NEVER);
+			continue;
+		}
+		fs->misses++;
+		block->state = BLOCK_FILLING;
+		block->offset = block_offset;
+		block->length = (size_t)MIN((uint64_t)CACHE_BLOCK, fs->capacity - block_offset);
+		rc = blkfront_read(fs->disk, block_offset, block->data, block->length);
+		block->state = rc == 0 ? BLOCK_VALID : BLOCK_EMPTY;
+		if (rc < 0)
+			return rc;
+		block->last_used = ++fs->use_clock;
+		*out = block;
+		return 0;
+	}
+}
+
+/* Copy [offset, offset + length) of the disk through the cache, block by block. */
+static int cache_read(struct tarfs *fs, uint64_t offset, uint8_t *buffer, size_t length)
+{
+	while (length > 0) {
+		uint64_t block_offset = ALIGN_DOWN(offset, (uint64_t)CACHE_BLOCK);
+		struct cache_block *block;
+		size_t within, take;
+		int rc = cache_get(fs, block_offset, &block);
+
+		if (rc < 0)
+			return rc;
+		/* Nothing yields between cache_get and the copy: the block cannot change under us. */
+		within = (size_t)(offset - block_offset);
+		take = MIN(length, block->length - within);
+		memcpy(buffer, block->data + within, take);
+		buffer += take;
+		offset += take;
+		length -= take;
+	}
+	return 0;
+}
+
+/* Forget cached blocks that overlap a range about to be written. */
+static void cache_forget(struct tarfs *fs, uint64_t offset, size_t length)
+{
+	for (unsigned int i = 0; i < fs->blocks_allocated; i++) {
+		struct cache_block *block = &fs->blocks[i];
+
+		if (block->state == BLOCK_EMPTY || block->offset >= offset + length ||
+		    block->offset + block->length <= offset)
+			continue;
+		/* A fill in progress would bring the old contents: let it finish, then drop it. */
+		sched_wait(block_settled, block, TIME_NEVER);
+		if (block->offset < offset + length && offset < block->offset + block->length)
+			block->state = BLOCK_EMPTY;
+	}
 }
 
 /* The ustar_source read callback: `length` bytes at byte `offset` of the disk. */
@@ -87,16 +205,16 @@ static int disk_read(void *context, uint64_t offset, void *buffer, size_t length
 
 	if (offset > fs->capacity || length > fs->capacity - offset)
 		return -EINVAL;
-	if (length <= WINDOW_SIZE - fs->sector_size)
-		return read_through_window(fs, offset, out, length);
+	if (length <= CACHE_BLOCK)
+		return cache_read(fs, offset, out, length);
 
-	/* Large: the partial sectors at the ends through the window, the middle directly. The
+	/* Large: the partial sectors at the ends through the cache, the middle directly. The
 	 * middle is whole sectors at a sector-aligned disk offset, which blkfront takes as it
 	 * is; if the caller's buffer is not aligned, blkfront bounces it. */
 	head_end = MIN(ALIGN_UP(offset, (uint64_t)fs->sector_size), offset + length);
 	tail_start = MAX(ALIGN_DOWN(offset + length, (uint64_t)fs->sector_size), head_end);
 	if (head_end > offset) {
-		rc = read_through_window(fs, offset, out, (size_t)(head_end - offset));
+		rc = cache_read(fs, offset, out, (size_t)(head_end - offset));
 		if (rc < 0)
 			return rc;
 	}
@@ -107,8 +225,8 @@ static int disk_read(void *context, uint64_t offset, void *buffer, size_t length
 			return rc;
 	}
 	if (offset + length > tail_start)
-		return read_through_window(fs, tail_start, out + (tail_start - offset),
-					   (size_t)(offset + length - tail_start));
+		return cache_read(fs, tail_start, out + (tail_start - offset),
+				  (size_t)(offset + length - tail_start));
 	return 0;
 }
 
@@ -117,8 +235,9 @@ void tarfs_unmount(struct tarfs *fs)
 	if (fs == NULL)
 		return;
 	ustar_unmount(fs->archive);
-	if (fs->window != NULL)
-		page_free(fs->window, WINDOW_SIZE / PAGE_SIZE);
+	for (unsigned int i = 0; i < fs->blocks_allocated; i++)
+		page_free(fs->blocks[i].data, CACHE_BLOCK / PAGE_SIZE);
+	free(fs->blocks);
 	free(fs);
 }
 
@@ -127,6 +246,7 @@ int tarfs_mount(struct blkfront *disk, struct tarfs **out)
 	const struct blkfront_info *info = blkfront_info(disk);
 	struct ustar_source source;
 	struct ustar_info archive_info;
+	struct page_alloc_stats memory;
 	struct tarfs *fs = calloc(1, sizeof(*fs));
 	int rc;
 
@@ -135,9 +255,11 @@ int tarfs_mount(struct blkfront *disk, struct tarfs **out)
 	fs->disk = disk;
 	fs->capacity = info->capacity;
 	fs->sector_size = info->sector_size;
-	/* Page aligned, so that blkfront can grant it without a bounce copy. */
-	fs->window = page_alloc(WINDOW_SIZE / PAGE_SIZE);
-	if (fs->window == NULL) {
+	page_alloc_stats(&memory);
+	fs->block_limit = (unsigned int)MIN(MAX(memory.free_pages * PAGE_SIZE / 8 / CACHE_BLOCK,
+						(size_t)CACHE_MIN_BLOCKS), (size_t)CACHE_MAX_BLOCKS);
+	fs->blocks = calloc(fs->block_limit, sizeof(*fs->blocks));
+	if (fs->blocks == NULL) {
 		rc = -ENOMEM;
 		goto err;
 	}
@@ -213,15 +335,19 @@ int tarfs_raw_write(struct tarfs *fs, uint64_t offset, const void *buffer, size_
 		return -EROFS;
 	if (rc < 0)
 		return rc;
-	/* The window may hold the old contents of these blocks: forget it. */
-	sched_wait(window_free, fs, TIME_NEVER);
-	if (disk_offset < fs->window_offset + fs->window_length &&
-	    fs->window_offset < disk_offset + length)
-		fs->window_length = 0;
+	/* The cache may hold the old contents of these sectors. */
+	cache_forget(fs, disk_offset, length);
 	return blkfront_write(fs->disk, disk_offset, buffer, length);
 }
 
 int tarfs_raw_flush(struct tarfs *fs)
 {
 	return blkfront_flush(fs->disk);
+}
+
+void tarfs_print_stats(const struct tarfs *fs)
+{
+	printf("tarfs: %s: cache of %u blocks of %u KiB (limit %u): %lu hits, %lu misses\n",
+	       blkfront_info(fs->disk)->name, fs->blocks_allocated, CACHE_BLOCK / 1024, fs->block_limit,
+	       (unsigned long)fs->hits, (unsigned long)fs->misses);
 }

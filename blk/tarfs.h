@@ -42,4 +42,7 @@ int tarfs_raw_read(struct tarfs *fs, uint64_t offset, void *buffer, size_t lengt
 int tarfs_raw_write(struct tarfs *fs, uint64_t offset, const void *buffer, size_t length);
 int tarfs_raw_flush(struct tarfs *fs);
 
+/* One console line about the read cache: its size, hits and misses. */
+void tarfs_print_stats(const struct tarfs *fs);
+
 #endif
