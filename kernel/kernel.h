@@ -19,6 +19,9 @@ int app_main(int argc, char **argv);
 /* Nanoseconds from Mote's first instruction until app_main was called (pvclock). */
 uint64_t kernel_boot_duration(void);
 
+/* Nanoseconds since Mote's first instruction (pvclock): an app says when it became ready. */
+uint64_t kernel_uptime(void);
+
 /* The start_info Xen gave us (a copy). */
 const start_info_t *kernel_start_info(void);
 

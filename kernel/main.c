@@ -28,6 +28,7 @@
 static struct {
 	const start_info_t *start_info;
 	uint64_t boot_duration;
+	uint64_t first_instruction;     /* time_now() at the first instruction, reckoned back */
 	char command_line[MAX_GUEST_CMDLINE];
 	char *argv[CMDLINE_MAX_ARGS + 2];
 } kernel;
@@ -90,6 +91,7 @@ noreturn void kernel_main(const start_info_t *start_info, uint64_t entry_tsc)
 	banner(start_info);                  /* who we are and what we run on */
 
 	kernel.boot_duration = time_tsc_to_ns(arch_read_tsc() - entry_tsc);
+	kernel.first_instruction = time_now() - kernel.boot_duration;
 	status = app_main(argc, kernel.argv);/* the one application linked into this image */
 	if (status != 0)
 		printf("app_main returned %d\n", status);
@@ -101,6 +103,11 @@ noreturn void kernel_main(const start_info_t *start_info, uint64_t entry_tsc)
 uint64_t kernel_boot_duration(void)
 {
 	return kernel.boot_duration;
+}
+
+uint64_t kernel_uptime(void)
+{
+	return time_now() - kernel.first_instruction;
 }
 
 const start_info_t *kernel_start_info(void)

@@ -70,6 +70,7 @@ struct connection {
 
 static struct {
 	struct net *net;
+	struct tarfs *fs;
 	struct ustar *site;
 	struct tcp_conn *listener;
 	uint16_t port;
@@ -588,6 +589,7 @@ static int open_site(void)
 		blkfront_close(disk);
 		return rc;
 	}
+	httpd.fs = fs;
 	httpd.site = tarfs_archive(fs);
 	ustar_info(httpd.site, &info);
 	printf("httpd: site: %lu files on disk %s\n", (unsigned long)info.files, ids);
@@ -647,6 +649,7 @@ static bool parse_arguments(int argc, char **argv)
 int app_main(int argc, char **argv)
 {
 	char address[IPV4_TEXT_MAX];
+	uint64_t ready;
 	int rc;
 
 	if (!parse_arguments(argc, argv))
@@ -673,13 +676,21 @@ int app_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("httpd: serving http://%s:%u/ (%u connections, %u workers, log %s)\n",
+	ready = kernel_uptime();
+	/* Both times from the first instruction: the kernel's part, and the whole, which also
+	 * waited for the disk's and the vif's backends and for an address. */
+	printf("httpd: serving http://%s:%u/ (%u connections, %u workers, log %s), ready %lu.%03lu ms "
+	       "after the first instruction (kernel %lu.%03lu ms)\n",
 	       ipv4_format(net_address(httpd.net), address), httpd.port, httpd.max_connections,
-	       httpd.workers, httpd.log ? "on" : "off");
+	       httpd.workers, httpd.log ? "on" : "off",
+	       (unsigned long)(ready / NSEC_PER_MSEC), (unsigned long)(ready % NSEC_PER_MSEC / NSEC_PER_USEC),
+	       (unsigned long)(kernel_boot_duration() / NSEC_PER_MSEC),
+	       (unsigned long)(kernel_boot_duration() % NSEC_PER_MSEC / NSEC_PER_USEC));
 	poller();
 	printf("httpd: %s requested; %lu requests served, %lu bad, %lu idle connections dropped\n",
 	       control_request_name(control_request()), (unsigned long)httpd.requests,
 	       (unsigned long)httpd.errors, (unsigned long)httpd.dropped);
 	net_print_stats(httpd.net);
+	tarfs_print_stats(httpd.fs);
 	return 0;
 }

@@ -31,11 +31,18 @@
 
 static struct hosted_options options = { .offload = true, .memory_mib = 16 };
 static uint64_t boot_duration;
+static uint64_t started;
 
 /* kernel/kernel.h: from the start of main to app_main, the hosted "boot". */
 uint64_t kernel_boot_duration(void)
 {
 	return boot_duration;
+}
+
+/* kernel/kernel.h: since the start of main. */
+uint64_t kernel_uptime(void)
+{
+	return time_now() - started;
 }
 
 const struct hosted_options *hosted_options(void)
@@ -87,7 +94,7 @@ static noreturn void usage(const char *program)
 
 int main(int argc, char **argv)
 {
-	uint64_t started = time_now();
+	started = time_now();
 	char *app_argv[argc + 1];
 	int app_argc = 1;
 	void *region;
