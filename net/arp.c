@@ -51,6 +51,12 @@ void arp_flush(struct arp_cache *cache)
 		entry_release(&cache->entries[i]);
 }
 
+/* An entry whose MAC address may be used: resolved, or being refreshed. */
+static bool usable(const struct arp_entry *entry)
+{
+	return entry->state == ARP_RESOLVED || entry->state == ARP_REFRESHING;
+}
+
 static struct arp_entry *find_entry(struct arp_cache *cache, uint32_t address)
 {
 	for (unsigned int i = 0; i < ARP_CACHE_SIZE; i++) {
@@ -75,8 +81,8 @@ static struct arp_entry *take_entry(struct net_iface *iface)
 
 		if (entry->state == ARP_FREE)
 			return entry;
-		if (victim == NULL || (entry->state == ARP_RESOLVED && victim->state != ARP_RESOLVED) ||
-		    (entry->state == victim->state && entry->deadline < victim->deadline))
+		if (victim == NULL || (usable(entry) && !usable(victim)) ||
+		    (usable(entry) == usable(victim) && entry->deadline < victim->deadline))
 			victim = entry;
 	}
 	iface->net->stats.arp_unresolved_dropped += entry_release(victim);
@@ -88,7 +94,7 @@ int arp_lookup(const struct arp_cache *cache, uint32_t address, uint8_t mac[ETH_
 	for (unsigned int i = 0; i < ARP_CACHE_SIZE; i++) {
 		const struct arp_entry *entry = &cache->entries[i];
 
-		if (entry->state == ARP_RESOLVED && entry->address == address) {
+		if (usable(entry) && entry->address == address) {
 			memcpy(mac, entry->mac, ETH_ADDRESS_LEN);
 			return 0;
 		}
@@ -96,7 +102,8 @@ int arp_lookup(const struct arp_cache *cache, uint32_t address, uint8_t mac[ETH_
 	return -ENOENT;
 }
 
-/* Build and send one ARP packet. A request goes to the broadcast address. */
+/* Build and send one ARP packet to `target_mac`: a reply to its asker, a request to the
+ * broadcast address, or to the known address when refreshing an entry. */
 static void send_arp(struct net_iface *iface, uint16_t operation,
 		     const uint8_t target_mac[ETH_ADDRESS_LEN], uint32_t target_address)
 {
@@ -119,8 +126,7 @@ static void send_arp(struct net_iface *iface, uint16_t operation,
 	else
 		memcpy(arp + 18, target_mac, ETH_ADDRESS_LEN);
 	put_be32(arp + 24, target_address);
-	eth_output(iface, packet, operation == ARP_REQUEST ? eth_broadcast : target_mac,
-		   ETH_TYPE_ARP);
+	eth_output(iface, packet, target_mac, ETH_TYPE_ARP);
 	if (operation == ARP_REQUEST)
 		iface->net->stats.arp_requests_sent++;
 	else
@@ -205,7 +211,7 @@ int arp_output(struct net_iface *iface, uint32_t next_hop, struct netbuf *packet
 	struct net *net = iface->net;
 	struct arp_entry *entry = find_entry(&iface->arp, next_hop);
 
-	if (entry != NULL && entry->state == ARP_RESOLVED)
+	if (entry != NULL && usable(entry))
 		return eth_output(iface, packet, entry->mac, ETH_TYPE_IPV4);
 	if (entry == NULL) {
 		entry = take_entry(iface);
@@ -240,16 +246,23 @@ uint64_t arp_timer(struct net_iface *iface, uint64_t now)
 			continue;
 		if (now >= entry->deadline) {
 			if (entry->state == ARP_RESOLVED) {
-				entry->state = ARP_FREE;        /* expired: ask again next time */
+				/* Lifetime over: keep using it, and ask the neighbour directly. */
+				entry->state = ARP_REFRESHING;
+				entry->requests_sent = 1;
+				entry->deadline = now + ARP_RETRY_NS;
+				send_arp(iface, ARP_REQUEST, entry->mac, entry->address);
+				next = MIN(next, entry->deadline);
 				continue;
 			}
 			if (entry->requests_sent >= ARP_RETRIES) {
-				/* Nobody answers: the waiting packets cannot be delivered. */
+				/* Nobody answers: the waiting packets cannot be delivered, and a
+				 * refreshed entry is gone (its neighbour moved or left). */
 				iface->net->stats.arp_unresolved_dropped += entry_release(entry);
 				continue;
 			}
 			entry->requests_sent++;
 			entry->deadline = now + ARP_RETRY_NS;
+			/* A refresh that got no unicast answer asks everyone, as a new lookup does. */
 			send_arp(iface, ARP_REQUEST, eth_broadcast, entry->address);
 		}
 		next = MIN(next, entry->deadline);

@@ -26,13 +26,19 @@ struct net_iface;
 #define ARP_RETRY_NS      (1000ULL * 1000 * 1000)
 #define ARP_LIFETIME_NS   (60ULL * 1000 * 1000 * 1000)
 
-enum arp_entry_state { ARP_FREE, ARP_RESOLVING, ARP_RESOLVED };
+/*
+ * A resolved entry that reaches the end of its lifetime is not dropped at once: it becomes
+ * REFRESHING, stays in use, and is asked again by unicast (RFC 1122 2.3.2.1). Dropping it
+ * would hold up every packet to that neighbour until a reply came, and a busy TCP sender
+ * would lose what overflows the queue meanwhile.
+ */
+enum arp_entry_state { ARP_FREE, ARP_RESOLVING, ARP_RESOLVED, ARP_REFRESHING };
 
 struct arp_entry {
 	enum arp_entry_state state;
 	uint32_t address;
 	uint8_t mac[ETH_ADDRESS_LEN];
-	uint64_t deadline;              /* RESOLVING: next request; RESOLVED: expiry */
+	uint64_t deadline;              /* RESOLVING, REFRESHING: next request; RESOLVED: expiry */
 	unsigned int requests_sent;
 	struct list_node queue;         /* RESOLVING: packets waiting (netbuf.link) */
 	unsigned int queued;

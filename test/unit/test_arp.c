@@ -27,6 +27,15 @@ static int arp_operation(unsigned int index)
 	return get_be16(frame + 12) == 0x0806 ? get_be16(frame + 14 + 6) : 0;
 }
 
+/* Whether one of the kept frames is an ARP request sent to `mac` alone. */
+static bool sent_unicast_request(const uint8_t mac[6])
+{
+	for (unsigned int i = 0; i < transmitted(); i++)
+		if (arp_operation(i) == 1 && memcmp(harness_fake.frames[i], mac, 6) == 0)
+			return true;
+	return false;
+}
+
 START_TEST(request_for_us_is_answered_and_learned)
 {
 	uint8_t mac[6];
@@ -58,12 +67,37 @@ START_TEST(entries_expire)
 
 	harness_setup(NULL, 0);
 	inject_arp(1, stranger_mac, STRANGER, US);
+	forget_transmitted();
 	fake_clock_advance(ARP_LIFETIME_NS - 1);
 	net_run_timers(harness_net, time_now());
 	ck_assert_int_eq(arp_lookup(cache(), STRANGER, mac), 0);
+	ck_assert(!sent_unicast_request(stranger_mac));
+	/* Lifetime over: still usable, and asked again by unicast. */
 	fake_clock_advance(1);
 	net_run_timers(harness_net, time_now());
+	ck_assert_int_eq(arp_lookup(cache(), STRANGER, mac), 0);
+	ck_assert(sent_unicast_request(stranger_mac));
+	/* No answer to any of the requests: gone. */
+	for (unsigned int i = 0; i < ARP_RETRIES; i++) {
+		fake_clock_advance(ARP_RETRY_NS);
+		net_run_timers(harness_net, time_now());
+	}
 	ck_assert_int_eq(arp_lookup(cache(), STRANGER, mac), -ENOENT);
+}
+END_TEST
+
+START_TEST(refreshed_entries_stay)
+{
+	uint8_t mac[6];
+
+	harness_setup(NULL, 0);
+	inject_arp(1, stranger_mac, STRANGER, US);
+	fake_clock_advance(ARP_LIFETIME_NS);
+	net_run_timers(harness_net, time_now());
+	inject_arp(2, stranger_mac, STRANGER, US);      /* the neighbour answers */
+	fake_clock_advance(ARP_LIFETIME_NS - 1);
+	net_run_timers(harness_net, time_now());
+	ck_assert_int_eq(arp_lookup(cache(), STRANGER, mac), 0);
 }
 END_TEST
 
@@ -143,6 +177,7 @@ Suite *arp_suite(void)
 	tcase_add_test(tc, request_for_us_is_answered_and_learned);
 	tcase_add_test(tc, request_for_others_is_not_learned);
 	tcase_add_test(tc, entries_expire);
+	tcase_add_test(tc, refreshed_entries_stay);
 	tcase_add_test(tc, packets_wait_for_the_reply);
 	tcase_add_test(tc, queue_is_bounded);
 	tcase_add_test(tc, unanswered_requests_give_up);
