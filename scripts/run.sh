@@ -217,6 +217,9 @@ filter() {
         say "QEMU exited before the guest started; the boot last reached: $(nested_stage_text "$stage")"
         tail -n 30 "$out/serial.log" | sed 's/^/    /' >&2
         [ -s "$out/qemu.stderr" ] && sed 's/^/    qemu: /' "$out/qemu.stderr" >&2
+        if [ -n "$http_port" ] && grep -q 'host forwarding' "$out/qemu.stderr" 2>/dev/null; then
+            say "QEMU could not listen on 127.0.0.1:$http_port: another program took the port; pick another one (make run PORT=...)"
+        fi
     fi
     return $status
 }
