@@ -64,7 +64,10 @@ say "started make run PORT=$port (pid $pid); waiting up to ${limit}s for $url/"
 # --- wait for the first page.
 while :; do
     if curl -s -f -o "$out/index.got" --max-time 10 "$url/" 2>/dev/null; then break; fi
-    kill -0 "$pid" 2>/dev/null || fail boot "make run exited ($(wait "$pid"; echo "status $?")) before serving"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid"
+        fail boot "make run exited (status $?) before serving"
+    fi
     (( SECONDS - t0 < limit )) || fail boot "no page at $url/ within ${limit}s"
     sleep 2
 done
