@@ -140,7 +140,9 @@ serve_probe() {
     case "$img" in mote-httpd) what="Mote's httpd" ;; esac
     [ -n "$disk" ] && what="$what, serving ${MOTE_SITE_NAME:-$(basename "$disk")},"
     while (( SECONDS - t0 < limit )); do
-        curl -s -o /dev/null --max-time 5 "$url" 2>/dev/null &
+        # 3 s: a try made before the guest listens hangs (QEMU accepts at once and then
+        # waits for the guest); a page from a listening Mote takes milliseconds.
+        curl -s -o /dev/null --max-time 3 "$url" 2>/dev/null &
         c=$!
         if wait $c; then
             say "$what is at $url (open it in a browser on this machine); Ctrl-C stops it"

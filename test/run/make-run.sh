@@ -83,8 +83,10 @@ status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$url/no-such-page
 [ "$status" = 404 ] || fail fetch "GET /no-such-page gave $status, not 404"
 say "GET /no-such-page = 404"
 
-# The promised line, and httpd's access log of those requests on the console.
-grep -q "is at $url/ " "$log" || fail output "make run printed no line saying where to browse ($url/)"
+# The promised line (run.sh prints it when its own probe gets an answer, which may come a
+# little after ours), and httpd's access log of those requests on the console.
+for _ in $(seq 60); do grep -q "is at $url/ " "$log" && break; sleep 1; done
+grep -q "is at $url/ " "$log" || fail output "make run printed no line saying where to browse ($url/) within 60s of serving"
 grep -q '"GET /style.css HTTP/1.1" 200' "$log" || fail output "no access log line for /style.css on the guest console"
 say "make run said: $(grep -o "Mote's httpd.*is at $url/" "$log" | head -n 1)"
 
