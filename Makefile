@@ -5,7 +5,9 @@
 #   make PLATFORM=linux APP=name
 #                        build build/linux/mote-$(APP): the same app, threads and network
 #                        stack as a Linux process on a TAP device (platform/linux/)
-#   make run             boot the app in nested Xen and stream its console
+#   make run             boot httpd in nested Xen, serving SITE (default site/) at
+#                        http://127.0.0.1:$(PORT)/ (default 8080) until Ctrl-C; APP=name boots
+#                        another app and streams its console
 #   make test            unit tests, fuzz smoke, hosted network tests, then every boot test
 #   make fuzz            run each fuzz target for longer (FUZZ_SECONDS, default 60)
 #   make bench           benchmarks in nested Xen (test/bench/*.test); never pass/fail on speed
@@ -15,11 +17,19 @@
 # (XEN_INCLUDE); build/include/xen is only a symlink to them, so that `#include <xen/...>`
 # works without letting the rest of /usr/include (glibc) into a freestanding build.
 
+# `make run` is the demo: its default app is the web server. Plain `make` builds hello.
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+APP         ?= httpd
+endif
 APP         ?= hello
 PLATFORM    ?= xen
 BUILD       ?= build
 XEN_INCLUDE ?= /usr/include/xen
 MEMORY      ?= 32
+# The folder that `make run` serves (as the tar archive build/site.tar), and the port of this
+# machine where it appears.
+SITE        ?= site
+PORT        ?= 8080
 
 # `make V=1` shows every command; by default each step prints one short line.
 ifeq ($(V),1)
@@ -96,8 +106,8 @@ APP_OBJS     = $(call obj,$(wildcard app/$(1)/*.c) $(NET_SRCS))
 
 IMAGE := $(BUILD)/mote-$(APP)
 
-.PHONY: all deps run test unit boot-test images test-images clean hosted hosted-test \
-	fuzz fuzz-smoke bench
+.PHONY: all deps run run-test test unit boot-test images test-images clean hosted hosted-test \
+	fuzz fuzz-smoke bench FORCE
 .DEFAULT_GOAL := all
 
 ifeq ($(PLATFORM),linux)
@@ -108,6 +118,10 @@ all: $(IMAGE) $(IMAGE).cfg
 	@ln -sf $(notdir $(IMAGE)).sym $(BUILD)/kernel.sym
 	@ln -sf $(notdir $(IMAGE)).asm $(BUILD)/kernel.asm
 	@printf '  SIZE    %s: %s bytes stripped\n' $(IMAGE) $$(stat -c %s $(IMAGE))
+# httpd's xl config names build/site.tar as its disk.
+ifeq ($(APP),httpd)
+all: $(BUILD)/site.tar
+endif
 else
 $(error PLATFORM must be xen or linux)
 endif
@@ -172,10 +186,28 @@ $(BUILD)/obj/syms-empty.o: scripts/gensyms.sh | $(BUILD)/include/xen
 	$(Q)scripts/gensyms.sh --empty > $(BUILD)/obj/syms-empty.S
 	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/obj/syms-empty.S -o $@
 
-# The xl config for a real Xen host: `xl create build/mote-hello.cfg`.
+# The xl config for a real Xen host: `xl create build/mote-hello.cfg`. httpd's also names
+# build/site.tar as its disk and gives it a vif on bridge xenbr0.
 $(BUILD)/mote-%.cfg: scripts/mkcfg.sh
 	$(quiet) CFG $@
 	$(Q)scripts/mkcfg.sh $(abspath $(BUILD)/mote-$*) $* $(MEMORY) > $@
+
+# The site disk: a tar archive of the folder SITE (tarfs reads tar's default GNU format, whose
+# long-name records let paths exceed ustar's 255 bytes). build/site.src lists what SITE holds
+# (its path, then every name with its type, size and mtime) and is rewritten only when that
+# list changes, so the archive is rebuilt exactly when the folder's content changes, or SITE
+# names another folder; a plain prerequisite list could not see deletions or names with blanks.
+$(BUILD)/site.src: FORCE
+	@test -d '$(SITE)' || { echo "SITE=$(SITE): no such folder. make run serves a folder of files: make run SITE=path/to/folder"; exit 1; }
+	@mkdir -p $(dir $@)
+	@{ cd '$(SITE)' && pwd && find . -printf '%p %y %s %T@\n' | LC_ALL=C sort; } > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/site.tar: $(BUILD)/site.src
+	$(quiet) TAR '$@ (from $(SITE))'
+	$(Q)tar -cf $@.tmp -C '$(SITE)' --sort=name --owner=0 --group=0 --numeric-owner . && mv $@.tmp $@
+
+FORCE:
 
 # Programs that boot tests run in dom0 (test/dom0/*.c; a test ships them with files=dom0/NAME).
 # Static, so that they need nothing from dom0's libraries.
@@ -186,7 +218,8 @@ $(BUILD)/dom0/%: test/dom0/%.c
 	$(quiet) HOSTCC $@
 	$(Q)$(CC) -std=gnu11 -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -static -MMD -MP -o $@ $<
 
-images: $(foreach a,$(APPS),$(BUILD)/mote-$(a) $(BUILD)/mote-$(a).cfg)
+# build/site.tar: the disk that build/mote-httpd.cfg names (test/boot/httpd-cfg.test boots it).
+images: $(foreach a,$(APPS),$(BUILD)/mote-$(a) $(BUILD)/mote-$(a).cfg) $(BUILD)/site.tar
 test-images: $(foreach t,$(TEST_GUESTS),$(BUILD)/test-$(t)) $(DOM0_TOOLS)
 
 # ---------------------------------------------------------------------------------------------
@@ -329,7 +362,12 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 boot-test: images test-images
 	scripts/boot-test.sh
 
-test: unit fuzz-smoke hosted-test boot-test
+# `make run` itself, end to end (test/run/make-run.sh): one nested boot of httpd serving
+# site/ on port 18080 of this machine, two pages fetched there with curl, then Ctrl-C.
+run-test:
+	MAKE='$(MAKE)' test/run/make-run.sh
+
+test: unit fuzz-smoke hosted-test boot-test run-test
 
 # Benchmarks: test/bench/*.test in one nested boot, in their own output directory. They report
 # numbers (the guest's console and dom0's lines starting with "bench:") and never fail on speed.
@@ -339,8 +377,15 @@ bench: images test-images
 	@awk '/^@@MOTE-BEGIN console/ { c = 1 } /^@@MOTE-END console/ { c = 0 } !c && /^bench:/' \
 		$(BUILD)/bench/serial.log
 
+# httpd gets the site as its disk and a network: QEMU forwards 127.0.0.1:$(PORT) to it
+# (scripts/run.sh --http). Other apps boot with neither.
+RUN_ARGS :=
+ifeq ($(APP),httpd)
+RUN_ARGS := --disk $(BUILD)/site.tar --http $(PORT)
+run: $(BUILD)/site.tar
+endif
 run: deps $(IMAGE) $(IMAGE).cfg
-	scripts/run.sh $(IMAGE) $(CMDLINE)
+	MOTE_SITE_NAME='$(SITE)' scripts/run.sh $(RUN_ARGS) $(IMAGE) $(CMDLINE)
 
 clean:
 	rm -rf $(BUILD)

@@ -23,9 +23,10 @@
 #   MOTE_QEMU_SMP     number of emulated CPUs (default 2: dom0 and a guest, or dom0's two
 #                     vCPUs, really run in parallel on two host threads)
 #   MOTE_QEMU_CPU     QEMU -cpu model (default max,-smap,-svm)
-#   MOTE_QEMU_NET     QEMU network options (default "-nic none": nothing leaves the machine)
-#   MOTE_QEMU_ARGS    extra QEMU arguments, e.g. "-nic user,hostfwd=tcp::8080-10.0.0.2:80"
-#                     together with MOTE_QEMU_NET= (later: make run serving HTTP)
+#   MOTE_QEMU_NET     QEMU network options (default "-nic none": nothing leaves the machine).
+#                     scripts/run.sh --http sets its own: an e1000 NIC on user networking
+#                     with restrict=on and one hostfwd from 127.0.0.1 (dom0 bridges it)
+#   MOTE_QEMU_ARGS    extra QEMU arguments
 #   MOTE_XEN_ARGS     extra Xen command-line options
 #   MOTE_DOM0_ARGS    extra dom0 Linux command-line options
 #   MOTE_DOM0_OVERLAY a directory whose files are added to (or replace files of) dom0's root

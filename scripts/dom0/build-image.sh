@@ -27,9 +27,11 @@ mkdir -p "$cache/debs"
 log() { echo "dom0-image: $*" >&2; }
 die() { echo "dom0-image: error: $*" >&2; exit 1; }
 
-# Kernel modules dom0 loads, in this order (dependencies first; checked below).
+# Kernel modules dom0 loads, in this order (dependencies first; checked below).  e1000 drives
+# the NIC that `make run` gives QEMU (user networking); scripts/dom0/run-guest.sh loads it and
+# puts the NIC on xenbr0 only when that NIC is there (boot tests have none).
 DOM0_MODULES="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc xen-netback xen-blkback
-              llc stp bridge loop"
+              llc stp bridge loop e1000"
 # Modules the network tests load when they need them (test/boot/net-lossy.test): netem, which
 # loses, delays and reorders what leaves an interface, and ifb with an ingress redirect, which
 # lets netem act on what a guest sends too.

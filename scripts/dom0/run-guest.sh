@@ -4,15 +4,43 @@
 # the host shows) until the guest shuts down or crashes, then ends the machine:
 #   verdict 0: the guest powered off; 1: any other end; 2: xl create failed.
 # Markers for the host (scripts/run.sh):
+#   @@MOTE run stage=nic dev=ethN          QEMU's NIC is on bridge xenbr0 (MOTE_NIC=on)
 #   @@MOTE run stage=create
 #   @@MOTE run stage=guest domid=N        the console follows
 #   @@MOTE run final state=STATE          (STATE as in lib.sh's domain_state)
 #   @@MOTE run error reason="..."         xl create failed; its output precedes this line
 set -u
 export PATH=/usr/lib/xen-4.17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-MOTE_IMAGE= MOTE_CMDLINE= MOTE_MEMORY=32 MOTE_CFG_EXTRA=
+MOTE_IMAGE= MOTE_CMDLINE= MOTE_MEMORY=32 MOTE_CFG_EXTRA= MOTE_NIC=off
 . /mote/config
 . /mote/lib.sh
+
+run_error() { # REASON: tell the host (run.sh) and end the machine with verdict 2
+    local r=${1//\"/}
+    echo "@@MOTE run error reason=\"$r\""
+    mote-exit 2
+}
+
+# MOTE_NIC=on: QEMU has an e1000 NIC on its user-mode network (`make run` of a server, see
+# scripts/run.sh).  Put it on xenbr0, up and without an address of its own, so that what the
+# host forwards to a guest address reaches the guest's vif through the bridge.
+if [ "$MOTE_NIC" = on ]; then
+    /bin/busybox insmod "/lib/modules/$(uname -r)/e1000.ko" 2>/run/mote/e1000.log ||
+        run_error "insmod e1000 failed: $(cat /run/mote/e1000.log)"
+    # The driver probes the PCI device and registers ethN shortly after insmod returns; the
+    # interface shows up under the driver's device in sysfs (a glob: no process per try).
+    nic=
+    for ((i = 0; i < 100; i++)); do
+        for n in /sys/bus/pci/drivers/e1000/*/net/*; do [ -e "$n" ] && nic=${n##*/}; done
+        [ -n "$nic" ] && break
+        fsleep 0.1
+    done
+    [ -n "$nic" ] || run_error "no e1000 network interface appeared within 10s (is QEMU's NIC model e1000?)"
+    /bin/busybox ip link set "$nic" master xenbr0 2>/run/mote/nic.log &&
+        /bin/busybox ip link set "$nic" up 2>>/run/mote/nic.log ||
+        run_error "cannot put $nic on xenbr0: $(cat /run/mote/nic.log)"
+    echo "@@MOTE run stage=nic dev=$nic"
+fi
 
 name=${MOTE_IMAGE##*/}
 name=${name//[^A-Za-z0-9_.-]/_}
