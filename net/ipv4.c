@@ -154,10 +154,13 @@ int ipv4_route(struct net *net, uint32_t destination, struct net_iface *via,
 int ipv4_output(struct net *net, const struct ipv4_route *route, struct netbuf *packet,
 		uint32_t destination, uint8_t protocol)
 {
-	size_t total_length = packet->length + IPV4_HEADER_LEN;
+	size_t total_length = netbuf_chain_length(packet) + IPV4_HEADER_LEN;
 	uint8_t *header;
 
-	if (total_length > route->iface->netif->mtu) {
+	/* Only a segment that the device will cut up (TCP segmentation offload) may be longer
+	 * than the link's MTU; none may be longer than the 16-bit length field. */
+	if ((total_length > route->iface->netif->mtu && packet->gso_size == 0) ||
+	    total_length > UINT16_MAX) {
 		netbuf_free(packet);
 		return -EMSGSIZE;
 	}

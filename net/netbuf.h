@@ -68,6 +68,12 @@ struct netbuf {
 	uint16_t csum_start;            /* NETBUF_CSUM_PARTIAL: offset from data where summing starts */
 	uint16_t csum_offset;           /* ... and offset from there of the checksum field */
 	/*
+	 * Transmit: a TCP segment longer than the MTU, for the device to cut into segments of
+	 * this many payload bytes (TCP segmentation offload); 0 for an ordinary frame. Only a
+	 * driver with NETIF_F_TX_TSO is given one, always with NETBUF_CSUM_PARTIAL.
+	 */
+	uint16_t gso_size;
+	/*
 	 * Gives descriptor and storage back; NULL means netbuf_alloc() made them (free() and
 	 * page_free()). `owner` is for release's use.
 	 */

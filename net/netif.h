@@ -37,6 +37,7 @@
 /* Features, in netif.features. */
 #define NETIF_F_TX_CSUM (1u << 0)	/* transmit accepts NETBUF_CSUM_PARTIAL frames */
 #define NETIF_F_TX_SG   (1u << 1)	/* transmit accepts chains; else netif_transmit flattens */
+#define NETIF_F_TX_TSO  (1u << 2)	/* transmit accepts TCP/IPv4 frames with gso_size set */
 
 struct netif;
 

@@ -48,7 +48,8 @@ struct net_stats {
 	uint64_t udp_rx_bad, udp_rx_bad_checksum, udp_rx_no_port, udp_rx_queue_full;
 	uint64_t tcp_rx_bad, tcp_rx_bad_checksum, tcp_rx_no_connection, tcp_resets_sent,
 		 tcp_rx_out_of_window, tcp_rx_out_of_order, tcp_retransmits,
-		 tcp_fast_retransmits, tcp_timeouts, tcp_refused_limit, tcp_tx_no_memory;
+		 tcp_fast_retransmits, tcp_timeouts, tcp_refused_limit, tcp_tx_no_memory,
+		 tcp_tso_segments;
 };
 
 struct net {

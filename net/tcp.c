@@ -74,8 +74,12 @@
 
 #define OUT_OF_ORDER_MAX  8                     /* ranges remembered past a hole */
 
-/* A segment must fit one netbuf page, whatever the MTU: header, options room, payload. */
+/* An MSS-sized segment must fit one netbuf page, whatever the MTU: header, options room,
+ * payload. */
 #define MAX_SEGMENT_PAYLOAD (PAGE_SIZE - NETBUF_HEADROOM - TCP_HEADER_LEN - 40)
+/* With segmentation offload, a segment carries up to this much: 32 KiB keeps a frame to at
+ * most ten pages, well within the slots a netback takes for one frame (netif.h). */
+#define TSO_MAX_PAYLOAD (32 * 1024u)
 
 enum tcp_timer {
 	TIMER_RETRANSMIT,       /* also the SYN and SYN-ACK retransmissions */
@@ -253,9 +257,15 @@ static int ring_allocate(struct tcp_conn *conn, struct ring *ring, size_t config
 {
 	struct net *net = conn->net;
 	size_t size = buffer_size(configured);
+	size_t left = net->config.tcp_memory_limit > net->tcp_memory ?
+		      net->config.tcp_memory_limit - net->tcp_memory : 0;
 	void *storage;
 
-	if (net->tcp_memory + size > net->config.tcp_memory_limit)
+	/* A send buffer may be smaller than configured when memory is short: slower, but the
+	 * answer still goes out. A receive buffer's size was promised in our window. */
+	if (ring == &conn->send)
+		size = MIN(size, ALIGN_DOWN(left, PAGE_SIZE));
+	if (size == 0 || size > left)
 		return -ENOMEM;
 	storage = page_alloc(size / PAGE_SIZE);
 	if (storage == NULL)
@@ -396,11 +406,12 @@ static int send_segment_raw(struct net *net, const struct net_endpoint *local,
 			    const struct net_endpoint *remote, uint32_t seq, uint32_t ack,
 			    uint8_t flags, uint16_t window, const uint8_t *options,
 			    size_t options_length, const struct ring *ring, size_t offset,
-			    size_t length)
+			    size_t length, uint16_t mss)
 {
 	size_t header_length = TCP_HEADER_LEN + options_length;
 	struct ipv4_route route;
-	struct netbuf *segment;
+	struct netbuf *segment, *last;
+	size_t first_part;
 	uint8_t *header;
 	uint16_t total;
 	int rc;
@@ -413,11 +424,35 @@ static int send_segment_raw(struct net *net, const struct net_endpoint *local,
 		net->stats.tcp_tx_no_memory++;
 		return -ENOMEM;
 	}
-	if (length > netbuf_tailroom(segment) - header_length)
+	/* Only a device that segments (send_from checked) gets more than fits one page. */
+	if (!(route.iface->netif->features & NETIF_F_TX_TSO) &&
+	    length > netbuf_tailroom(segment) - header_length)
 		length = netbuf_tailroom(segment) - header_length;
-	header = netbuf_put(segment, header_length + length);
-	if (length > 0)
-		ring_peek(ring, offset, header + header_length, length);
+	first_part = MIN(length, netbuf_tailroom(segment) - header_length);
+	header = netbuf_put(segment, header_length + first_part);
+	if (first_part > 0)
+		ring_peek(ring, offset, header + header_length, first_part);
+	/* The rest of a large segment in further pages: a chain, one ring slot per page. */
+	last = segment;
+	for (size_t done = first_part; done < length; ) {
+		struct netbuf *page = netbuf_alloc(0);
+		size_t part;
+
+		if (page == NULL) {
+			netbuf_free(segment);
+			net->stats.tcp_tx_no_memory++;
+			return -ENOMEM;
+		}
+		part = MIN(length - done, netbuf_tailroom(page));
+		ring_peek(ring, offset + done, netbuf_put(page, part), part);
+		last->next = page;
+		last = page;
+		done += part;
+	}
+	if (length > mss) {
+		segment->gso_size = mss;
+		net->stats.tcp_tso_segments++;
+	}
 	put_be16(header + 0, local->port);
 	put_be16(header + 2, remote->port);
 	put_be32(header + 4, seq);
@@ -497,7 +532,7 @@ static void send_segment(struct tcp_conn *conn, uint32_t seq, uint8_t flags, siz
 	window = window_to_advertise(conn, flags & TCP_SYN);
 	if (send_segment_raw(conn->net, &conn->local, &conn->remote, seq, conn->rcv_nxt, flags,
 			     window, options, options_length, &conn->send, seq - conn->send_start,
-			     length) == 0 && (flags & TCP_ACK)) {
+			     length, conn->mss) == 0 && (flags & TCP_ACK)) {
 		/* Any ACK we send answers everything received so far. */
 		conn->segments_unacked = 0;
 		stop_timer(conn, TIMER_DELAYED_ACK);
@@ -515,13 +550,37 @@ static void arm_retransmit(struct tcp_conn *conn)
 }
 
 /*
+ * The most payload one segment may carry: the MSS, or with TCP segmentation offload a
+ * multiple of it that the device cuts up. Sending 22 segments' worth as one frame saves the
+ * stack, the driver and the backend 21 trips each, which is most of the cost of a large
+ * response. The receiver sees ordinary MSS-sized segments.
+ *
+ * A large segment is at most a quarter of the congestion window, so that a window always
+ * holds four or more frames: when one is lost, the ones after it still bring the duplicate
+ * ACKs that start fast retransmit, instead of a retransmission timeout. After a loss the
+ * window is small, and so are the segments, until it has grown again.
+ */
+static uint32_t segment_max(const struct tcp_conn *conn)
+{
+	const unsigned int needs = NETIF_F_TX_TSO | NETIF_F_TX_CSUM | NETIF_F_TX_SG;
+	struct ipv4_route route;
+	uint32_t limit;
+
+	if (ipv4_route(conn->net, conn->remote.address, NULL, &route) < 0 ||
+	    (route.iface->netif->features & needs) != needs)
+		return conn->mss;
+	limit = MIN(TSO_MAX_PAYLOAD, conn->cwnd / 4);
+	return MAX(limit / conn->mss, 1u) * conn->mss;
+}
+
+/*
  * Send the data (and FIN) starting at `seq`, up to `limit` bytes of it: one segment.
  * Returns the sequence space used (payload + 1 for a FIN), 0 if there was nothing to send.
  */
 static uint32_t send_from(struct tcp_conn *conn, uint32_t seq, uint32_t limit)
 {
 	uint32_t available = seq_lt(seq, send_end(conn)) ? send_end(conn) - seq : 0;
-	uint32_t length = MIN(MIN(available, limit), conn->mss);
+	uint32_t length = MIN(MIN(available, limit), segment_max(conn));
 	bool fin = conn->fin_queued && seq + length == conn->fin_seq;
 	uint8_t flags = 0;
 
@@ -600,17 +659,17 @@ static void send_reset_for(struct net *net, const struct segment *segment)
 	net->stats.tcp_resets_sent++;
 	if (segment->flags & TCP_ACK)
 		send_segment_raw(net, &segment->local, &segment->remote, segment->ack, 0, TCP_RST,
-				 0, NULL, 0, NULL, 0, 0);
+				 0, NULL, 0, NULL, 0, 0, 0);
 	else
 		send_segment_raw(net, &segment->local, &segment->remote, 0, segment->seq + length,
-				 TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0, 0);
+				 TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0, 0, 0);
 }
 
 static void send_reset(struct tcp_conn *conn)
 {
 	conn->net->stats.tcp_resets_sent++;
 	send_segment_raw(conn->net, &conn->local, &conn->remote, conn->snd_nxt, conn->rcv_nxt,
-			 TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0, 0);
+			 TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0, 0, 0);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -989,7 +1048,8 @@ static void on_duplicate_ack(struct tcp_conn *conn)
 		uint32_t sent = conn->snd_nxt - conn->snd_una;
 
 		if (conn->snd_wnd > sent) {
-			uint32_t used = send_from(conn, conn->snd_nxt, conn->snd_wnd - sent);
+			uint32_t used = send_from(conn, conn->snd_nxt,
+						  MIN(conn->snd_wnd - sent, (uint32_t)conn->mss));
 
 			conn->snd_nxt += used;
 			conn->snd_max = seq_max(conn->snd_max, conn->snd_nxt);
@@ -1046,6 +1106,10 @@ static bool process_ack(struct tcp_conn *conn, const struct segment *segment)
 		}
 		ring_consume(&conn->send, data);
 		conn->send_start += data;
+		/* All sent data acknowledged: give the send buffer back until the next write, so
+		 * that a kept-alive connection between responses holds no send buffer. */
+		if (ring_used(&conn->send) == 0)
+			ring_release(conn, &conn->send);
 		conn->snd_una = ack;
 		if (seq_lt(conn->snd_nxt, ack))
 			conn->snd_nxt = ack;            /* after a timeout pulled SND.NXT back */
@@ -1597,7 +1661,9 @@ static bool writable(void *arg)
 {
 	const struct tcp_conn *conn = arg;
 
-	return !can_write(conn) || conn->error != 0 || ring_free(&conn->send) > 0;
+	/* No buffer at all counts as room: it was given back because everything was acked. */
+	return !can_write(conn) || conn->error != 0 || conn->send.storage == NULL ||
+	       ring_free(&conn->send) > 0;
 }
 
 int tcp_write(struct tcp_conn *conn, const void *data, size_t length, uint64_t deadline)

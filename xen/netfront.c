@@ -137,6 +137,7 @@ struct netfront {
 	bool published;             /* the backend knows our rings: it may have mapped them */
 	unsigned int bad_responses; /* since this connection started */
 	bool sg;                    /* the backend takes multi-slot frames (its feature-sg) */
+	bool gso;                   /* ... and large TCP/IPv4 frames it segments (feature-gso-tcpv4) */
 
 	/* The transmit ring. Our indices live here; the shared ones are written, never read back. */
 	netif_tx_sring_t *tx_sring;
@@ -148,6 +149,7 @@ struct netfront {
 	struct tx_slot tx_slots[TX_RING_SIZE];
 	uint32_t tx_id_storage[TX_RING_SIZE];
 	struct id_pool tx_ids;
+	unsigned int tx_extras;         /* extra-info slots sent whose NETIF_RSP_NULL is due */
 	struct list_node tx_backlog;    /* struct netbuf (by link): frames waiting for room */
 	unsigned int tx_backlog_count;
 
@@ -344,15 +346,19 @@ static void tx_frame_done(struct netfront *nf, uint16_t head)
 
 /*
  * One transmit response, copied out of the ring. The checks: the status is one netif.h
- * defines for a request we made (NETIF_RSP_NULL answers only extra-info slots, which we
- * never send); the id names a slot in flight that was not answered yet.
+ * defines for a request we made; NETIF_RSP_NULL answers an extra-info slot (its id means
+ * nothing), so there must be one outstanding; any other id names a slot in flight that was
+ * not answered yet.
  */
 static void tx_complete(struct netfront *nf, struct netif_tx_response response)
 {
 	struct tx_slot *slot, *first;
 
 	if (response.status == NETIF_RSP_NULL) {
-		bad_response(nf, "tx id %u: NETIF_RSP_NULL, but we send no extra info", response.id);
+		if (nf->tx_extras == 0)
+			bad_response(nf, "tx: NETIF_RSP_NULL, but no extra-info slot is outstanding");
+		else
+			nf->tx_extras--;
 		return;
 	}
 	if (response.id >= TX_RING_SIZE || !id_pool_in_use(&nf->tx_ids, response.id) ||
@@ -538,9 +544,34 @@ static int tx_send(struct netfront *nf, struct netbuf *frame)
 	nf->tx_slots[requests[0].id].keep_pages = false;
 	if (count > 1)
 		nf->stats.tx_multislot++;
-	for (int i = 0; i < count; i++)
+	if (frame->gso_size != 0)
+		requests[0].flags |= NETTXF_extra_info;
+	nf->tx_sring->ring[nf->tx_req_prod++ & (TX_RING_SIZE - 1)].req = requests[0];
+	if (frame->gso_size != 0) {
+		/*
+		 * Segmentation offload: the slot after the first request is not a request but a
+		 * netif_extra_info that tells the backend the MSS (netif.h, XEN_NETIF_EXTRA_TYPE_GSO).
+		 * It uses a ring position and no id; the backend answers it with NETIF_RSP_NULL.
+		 */
+		netif_extra_info_t *extra =
+			(netif_extra_info_t *)&nf->tx_sring->ring[nf->tx_req_prod++ & (TX_RING_SIZE - 1)].req;
+
+		*extra = (netif_extra_info_t){
+			.type = XEN_NETIF_EXTRA_TYPE_GSO,
+			.u.gso = { .size = frame->gso_size, .type = XEN_NETIF_GSO_TYPE_TCPV4 },
+		};
+		nf->tx_extras++;
+		nf->stats.tx_gso++;
+	}
+	for (int i = 1; i < count; i++)
 		nf->tx_sring->ring[nf->tx_req_prod++ & (TX_RING_SIZE - 1)].req = requests[i];
 	return 0;
+}
+
+/* Ring positions a frame takes: its slots, and one more for a segmentation offload's extra. */
+static unsigned int frame_positions(const struct netbuf *frame)
+{
+	return frame_slots(frame) + (frame->gso_size != 0 ? 1 : 0);
 }
 
 /* Frames that waited for room go out, oldest first, while there is room. */
@@ -550,9 +581,8 @@ static void tx_drain_backlog(struct netfront *nf)
 
 	while (!list_empty(&nf->tx_backlog)) {
 		struct netbuf *frame = list_first_entry(&nf->tx_backlog, struct netbuf, link);
-		unsigned int slots = frame_slots(frame);
 
-		if (tx_free_slots(nf) < slots)
+		if (tx_free_slots(nf) < frame_positions(frame))
 			break;
 		list_remove(&frame->link);
 		nf->tx_backlog_count--;
@@ -597,7 +627,8 @@ static int netfront_transmit(struct netif *netif, struct netbuf *frame)
 		return -ENETDOWN;
 	}
 	total = netbuf_chain_length(frame);
-	if (total < ETH_HEADER_LEN || total > XEN_NETIF_MAX_TX_SIZE) {
+	if (total < ETH_HEADER_LEN || total > XEN_NETIF_MAX_TX_SIZE ||
+	    (frame->gso_size != 0 && !nf->gso)) {
 		netbuf_free(frame);
 		return -EMSGSIZE;
 	}
@@ -614,6 +645,7 @@ static int netfront_transmit(struct netif *netif, struct netbuf *frame)
 		}
 	}
 	/* Room now, and nobody waiting before us: straight onto the ring. */
+	slots = frame_positions(frame);
 	if (nf->tx_backlog_count == 0 && tx_free_slots(nf) < slots)
 		tx_reap(nf);
 	if (nf->state == NETFRONT_CONNECTED && nf->tx_backlog_count == 0 &&
@@ -952,12 +984,13 @@ static void netfront_print_stats(struct netif *netif)
 	       (unsigned long)s.rx_suppressed, (unsigned long)s.events,
 	       (unsigned long)(per_1000 / 1000), (unsigned long)(per_1000 % 1000));
 	printf("netfront: %s: bad responses %lu, rx multi-slot %lu, rx extras %lu, rx checksum "
-	       "trusted %lu, tx checksum offloaded %lu, tx multi-slot %lu, tx waited for room "
-	       "%lu, tx ring full %lu, connects %lu; grants: rx posted %u, tx in flight %u, "
-	       "leaked %lu\n", netif->name,
+	       "trusted %lu, tx checksum offloaded %lu, tx multi-slot %lu, tx segmentation "
+	       "offloaded %lu, tx waited for room %lu, tx ring full %lu, connects %lu; grants: rx "
+	       "posted %u, tx in flight %u, leaked %lu\n", netif->name,
 	       (unsigned long)s.bad_responses, (unsigned long)s.rx_multislot,
 	       (unsigned long)s.rx_extras, (unsigned long)s.rx_checksum_trusted,
 	       (unsigned long)s.tx_checksum_offloaded, (unsigned long)s.tx_multislot,
+	       (unsigned long)s.tx_gso,
 	       (unsigned long)s.tx_backlogged, (unsigned long)s.tx_ring_full,
 	       (unsigned long)s.connects, s.rx_posted,
 	       s.tx_in_flight, (unsigned long)s.grants_leaked);
@@ -1041,7 +1074,7 @@ static void read_mtu(struct netfront *nf)
  */
 static int read_backend_features(struct netfront *nf)
 {
-	uint64_t copy = 0, sg = 0;
+	uint64_t copy = 0, sg = 0, gso = 0;
 
 	xenbus_read_backend_u64(&nf->xenbus, "feature-rx-copy", &copy);
 	if (copy != 1) {
@@ -1051,7 +1084,11 @@ static int read_backend_features(struct netfront *nf)
 	}
 	xenbus_read_backend_u64(&nf->xenbus, "feature-sg", &sg);
 	nf->sg = sg == 1;
-	nf->netif.features = NETIF_F_TX_CSUM | (nf->sg ? NETIF_F_TX_SG : 0);
+	/* A large frame comes in several slots: segmentation offload needs feature-sg too. */
+	xenbus_read_backend_u64(&nf->xenbus, "feature-gso-tcpv4", &gso);
+	nf->gso = nf->sg && gso == 1;
+	nf->netif.features = NETIF_F_TX_CSUM | (nf->sg ? NETIF_F_TX_SG : 0) |
+			     (nf->gso ? NETIF_F_TX_TSO : 0);
 	return 0;
 }
 
@@ -1079,6 +1116,7 @@ static int rings_create(struct netfront *nf)
 	int rc;
 
 	nf->tx_req_prod = nf->tx_published = nf->tx_rsp_cons = 0;
+	nf->tx_extras = 0;
 	nf->rx_req_prod = nf->rx_published = nf->rx_rsp_cons = 0;
 	id_pool_init(&nf->tx_ids, nf->tx_id_storage, TX_RING_SIZE);
 	id_pool_init(&nf->rx_ids, nf->rx_id_storage, RX_RING_SIZE);
@@ -1189,7 +1227,7 @@ static int netfront_connect(struct netfront *nf, const char *id)
 	       "%u rx buffers, backend %s%s\n", nf->netif.name, id, nf->netif.mac[0],
 	       nf->netif.mac[1], nf->netif.mac[2], nf->netif.mac[3], nf->netif.mac[4],
 	       nf->netif.mac[5], nf->netif.mtu, nf->rx_ids.in_use, nf->xenbus.backend,
-	       nf->sg ? " (feature-sg)" : "");
+	       nf->gso ? " (feature-sg, feature-gso-tcpv4)" : nf->sg ? " (feature-sg)" : "");
 	/* 10. Kick both ways. The backend may have looked at the rx ring before it was all
 	 *     set; and it may have delivered frames while we waited in step 9, when poll
 	 *     ignored the event (we were not Connected yet) and rsp_event was already passed,

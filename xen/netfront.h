@@ -28,6 +28,7 @@ struct netfront_stats {
 	uint64_t rx_checksum_trusted;   /* frames marked NETRXF_data_validated or csum_blank */
 	uint64_t tx_checksum_offloaded; /* frames sent with NETTXF_csum_blank */
 	uint64_t tx_multislot;          /* frames sent in more than one slot */
+	uint64_t tx_gso;                /* frames the backend segments (XEN_NETIF_EXTRA_TYPE_GSO) */
 	uint64_t tx_backlogged;         /* frames that waited for room on a full ring */
 	uint64_t tx_ring_full;          /* frames refused: ring and backlog full */
 	uint64_t grants_leaked;         /* grants the backend kept: page and reference given up */
