@@ -13,37 +13,11 @@ set -u
 
 BINARY=$(realpath "${1:?usage: httpd.sh build/linux/mote-httpd}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-NS=mote-httpd-$$
-TAP=motetap0
-WORK=$(mktemp -d /tmp/mote-httpd.XXXXXX)
+NAME=httpd
 URL=http://10.0.0.2
-PASSED=0
-FAILED=0
-MOTE_PID=
+. "$(dirname "$0")/lib.sh"
 
-in_ns() { ip netns exec "$NS" "$@"; }
-
-cleanup() {
-	[ -n "$MOTE_PID" ] && kill "$MOTE_PID" 2>/dev/null && wait "$MOTE_PID" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-pass() { echo "PASS $1"; PASSED=$((PASSED + 1)); }
-fail() {
-	echo "FAIL $1"
-	FAILED=$((FAILED + 1))
-	echo "    --- httpd's output (last 15 lines)"
-	tail -15 "$WORK/mote.log" | sed 's/^/    /'
-}
-# check NAME COMMAND...: pass if the command succeeds. not COMMAND...: the opposite.
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-not() { ! "$@"; }
-
-for tool in ip curl nc sha256sum tar; do
-	command -v "$tool" >/dev/null || { echo "httpd-test: $tool is missing (scripts/deps.sh)"; exit 1; }
-done
+need_tools ip curl nc sha256sum tar
 
 # ---- The site -------------------------------------------------------------------------------
 mkdir -p "$WORK/site"
@@ -58,30 +32,15 @@ echo "deep" > "$WORK/site/a/very/deep/directory/tree/that/needs/a/long/name/in/t
 (cd "$WORK/site" && tar -cf "$WORK/site.tar" .)
 
 # ---- The namespace, and httpd in it ---------------------------------------------------------
-ip netns add "$NS" || { echo "httpd-test: cannot create a network namespace (root?)"; exit 1; }
-ip -n "$NS" link set lo up
-ip -n "$NS" tuntap add dev "$TAP" mode tap vnet_hdr
-ip -n "$NS" addr add 10.0.0.1/24 dev "$TAP"
-ip -n "$NS" link set "$TAP" up
+make_namespace
+make_tap vnet_hdr
 
 # start_httpd ARGS...: run httpd with 8 MiB of memory (less than big.bin: it must stream).
 start_httpd() {
-	ip netns exec "$NS" "$BINARY" --tap "$TAP" --disk "$WORK/site.tar" --memory 8 \
-		ip=10.0.0.2/24 "$@" > "$WORK/mote.log" 2>&1 &
-	MOTE_PID=$!
-	for _ in $(seq 100); do
-		grep -q "httpd: serving" "$WORK/mote.log" && return 0
-		sleep 0.1
-	done
-	echo "httpd-test: httpd did not start"; cat "$WORK/mote.log"
-	exit 1
+	start_app "httpd: serving" --disk "$WORK/site.tar" --memory 8 ip=10.0.0.2/24 "$@" || exit 1
 }
 
-stop_httpd() {
-	kill "$MOTE_PID" 2>/dev/null
-	wait "$MOTE_PID" 2>/dev/null
-	MOTE_PID=
-}
+stop_httpd() { stop_app; }
 
 # get PATH [CURL ARGS...]: fetch into $WORK/body, headers into $WORK/head; prints the status.
 # (curl leaves the output file alone when there is no body, hence the rm.)

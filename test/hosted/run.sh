@@ -13,70 +13,20 @@
 # where Mote drops 3% of the frames each way on purpose and TCP must recover.
 set -u
 
-BINARY=${1:?usage: run.sh build/linux/mote-echo}
-BINARY=$(realpath "$BINARY")
-NS=mote-hosted-$$
-TAP=motetap0
-WORK=$(mktemp -d /tmp/mote-hosted.XXXXXX)
-PASSED=0
-FAILED=0
-MOTE_PID=
+BINARY=$(realpath "${1:?usage: run.sh build/linux/mote-echo}")
+NAME=hosted
 DHCP_PID=
-
-in_ns() { ip netns exec "$NS" "$@"; }
-
-cleanup() {
-	[ -n "$MOTE_PID" ] && kill "$MOTE_PID" 2>/dev/null && wait "$MOTE_PID" 2>/dev/null
+extra_cleanup() {
 	[ -n "$DHCP_PID" ] && kill "$DHCP_PID" 2>/dev/null && wait "$DHCP_PID" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
-pass() { echo "PASS $1"; PASSED=$((PASSED + 1)); }
-fail() {
-	echo "FAIL $1"
-	FAILED=$((FAILED + 1))
-	echo "    --- mote's output (last 20 lines)"
-	tail -20 "$WORK/mote.log" | sed 's/^/    /'
-}
-
-for tool in ip ping nc sha256sum; do
-	command -v "$tool" >/dev/null || { echo "hosted-test: $tool is missing (scripts/deps.sh)"; exit 1; }
-done
-
-ip netns add "$NS" || { echo "hosted-test: cannot create a network namespace (root?)"; exit 1; }
-ip -n "$NS" link set lo up
-
-# make_tap [vnet_hdr]: a fresh TAP device with Linux's end of the link on it. The device is
-# made with the same flags that Mote will attach with (vnet_hdr: checksum offload).
-make_tap() {
-	ip -n "$NS" link del "$TAP" 2>/dev/null
-	ip -n "$NS" tuntap add dev "$TAP" mode tap "$@"
-	ip -n "$NS" addr add 10.0.0.1/24 dev "$TAP"
-	ip -n "$NS" link set "$TAP" up
-}
+need_tools ip ping nc sha256sum
+make_namespace
 
 # start_mote ARGS...: run the echo app, and wait until it says it serves.
-start_mote() {
-	# Not through in_ns: $! must be the process that becomes mote (ip netns exec execs it),
-	# or the kill below would only reach a subshell and leave mote running.
-	ip netns exec "$NS" "$BINARY" --tap "$TAP" "$@" > "$WORK/mote.log" 2>&1 &
-	MOTE_PID=$!
-	for _ in $(seq 100); do
-		grep -q "echo: serving" "$WORK/mote.log" && return 0
-		sleep 0.1
-	done
-	echo "hosted-test: mote did not start"; cat "$WORK/mote.log"
-	return 1
-}
-
-stop_mote() {
-	kill "$MOTE_PID" 2>/dev/null
-	wait "$MOTE_PID" 2>/dev/null
-	MOTE_PID=
-DHCP_PID=
-}
+start_mote() { start_app "echo: serving" "$@"; }
+stop_mote() { stop_app; }
 
 # tcp_echo NAME SIZE: send SIZE bytes through the TCP echo; compare SHA-256 both ways.
 tcp_echo() {
