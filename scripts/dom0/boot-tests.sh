@@ -56,6 +56,24 @@ print_console() {
 # print_diag: everything useful for understanding a failure, between markers.  (What Xen
 # itself said, e.g. the register dump of a crashed guest, is on the serial console: the
 # host shows the serial lines printed while the test ran.)
+# descendants PID: "PID: command line" for each process below PID.
+descendants() {
+    local top=$1 stat line pid rest p
+    local -A parent=()
+    for stat in /proc/[0-9]*/stat; do
+        line=$(<"$stat") 2>/dev/null || continue
+        pid=${line%% *}
+        rest=${line##*) }               # after "(comm) ": state, ppid, ...
+        rest=${rest#* }
+        parent[$pid]=${rest%% *}
+    done
+    for pid in $(printf '%s\n' "${!parent[@]}" | sort -n); do
+        p=${parent[$pid]}
+        while [ -n "$p" ] && [ "$p" -gt 1 ] && [ "$p" != "$top" ]; do p=${parent[$p]:-}; done
+        [ "$p" = "$top" ] && echo "$pid: $(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)"
+    done
+}
+
 print_diag() {
     echo "@@MOTE-BEGIN diag $name"
     echo "=== domain state: $(domain_state) (domid ${domid:-none})"
@@ -174,8 +192,11 @@ run_test() {
             fsleep 0.05
         done
         if kill -0 "$during_pid" 2>/dev/null; then
+            # What it was stuck in, so that nobody has to guess: its processes, deepest last.
+            echo "during() of $name was still running these processes:"
+            descendants "$during_pid" | sed 's/^/    /'
             kill "$during_pid" 2>/dev/null
-            finish FAIL during "during() still running after the ${timeout}s timeout"
+            finish FAIL during "during() still running after the ${timeout}s timeout (its processes are on the serial console)"
             print_console; print_diag; return 1
         fi
         wait "$during_pid"; rc=$?

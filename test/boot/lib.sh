@@ -205,14 +205,14 @@ backend_states() {
         hotplug-status) hp[$dev]=$val ;;
         hotplug-error) hp[$dev]="${hp[$dev]:-} error: $val" ;;
         esac
-    done < <(xenstore-ls -f /local/domain/0/backend 2>/dev/null)
+    done < <(timeout 10 xenstore-ls -f /local/domain/0/backend 2>/dev/null)
     while IFS= read -r line; do
         path=${line%% = *} val=${line#* = }
         val=${val#\"} val=${val%\"}
         # /local/domain/D/device/TYPE/DEVID/state  (vbd, vif, console...)
         [[ $path =~ ^/local/domain/$d/device/([^/]+)/([0-9]+)/state$ ]] || continue
         fe[${BASH_REMATCH[1]}/${BASH_REMATCH[2]}]=$val
-    done < <(xenstore-ls -f "/local/domain/$d/device" 2>/dev/null)
+    done < <(timeout 10 xenstore-ls -f "/local/domain/$d/device" 2>/dev/null)
     [ ${#devs[@]} -gt 0 ] || { echo "(no backend devices for domain $d)"; return 0; }
     for dev in $(printf '%s\n' "${!devs[@]}" | sort); do
         echo "$dev: backend=${be[$dev]:-?}(${sn[${be[$dev]:-0}]:-?}) frontend=${fe[$dev]:-?}(${sn[${fe[$dev]:-0}]:-?}) hotplug-status=${hp[$dev]:-none}"
