@@ -759,14 +759,11 @@ static uint8_t choose_rcv_wscale(const struct net *net)
 	return shift;
 }
 
-/*
- * Initial congestion window: RFC 6928's min(10 MSS, max(2 MSS, 14600 bytes)), ten segments
- * at Ethernet's MSS, rather than RFC 5681's three. Most web responses then leave in the first
- * round trip, and a large one spends fewer round trips in slow start.
- */
+/* Initial congestion window (RFC 5681 3.1). */
 static void congestion_init(struct tcp_conn *conn)
 {
-	conn->cwnd = MIN(10u * conn->mss, MAX(2u * conn->mss, 14600u));
+	conn->cwnd = conn->mss > 2190 ? 2 * conn->mss : conn->mss > 1095 ? 3 * conn->mss :
+		     4 * conn->mss;
 	conn->ssthresh = UINT32_MAX;
 }
 
